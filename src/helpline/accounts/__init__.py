@@ -1,0 +1,1 @@
+"""Agents, admins, teams and API tokens."""

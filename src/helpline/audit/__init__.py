@@ -1,0 +1,1 @@
+"""The immutable audit log: who changed what, before and after."""

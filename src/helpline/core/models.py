@@ -1,0 +1,28 @@
+"""Import every feature's models so the metadata is complete (Alembic, tests)."""
+
+from helpline.accounts.models import ApiToken, Team, TeamMember, User
+from helpline.audit.models import AuditEntry
+from helpline.core.db import Base
+from helpline.customers.models import Customer, CustomerIdentity, Organization
+from helpline.outbox.models import OutboxItem
+from helpline.tickets.models import Attachment, Message, Ticket, TicketEvent, TicketTag
+from helpline.webhooks.models import Webhook
+
+__all__ = [
+    "ApiToken",
+    "Attachment",
+    "AuditEntry",
+    "Base",
+    "Customer",
+    "CustomerIdentity",
+    "Message",
+    "Organization",
+    "OutboxItem",
+    "Team",
+    "TeamMember",
+    "Ticket",
+    "TicketEvent",
+    "TicketTag",
+    "User",
+    "Webhook",
+]

@@ -1,0 +1,1 @@
+"""The transactional outbox and the job runner that delivers it after commit."""

@@ -1,0 +1,172 @@
+"""The durable job runner: claims outbox rows with a lease, delivers them, retries with backoff.
+
+It runs in-process under ``helpline serve`` (embedded) and as ``helpline worker`` processes; any
+number may run against one database. A row is claimed by one runner at a time (``FOR UPDATE SKIP
+LOCKED`` on PostgreSQL, the single writer lock on SQLite); a runner that dies mid-delivery leaves a
+lease that expires, and the row is delivered again by whoever claims it next.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import socket
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, event, or_, select, update
+from sqlalchemy.orm import Session
+
+from helpline.core.db import Database, utcnow
+from helpline.outbox.models import OutboxItem
+
+log = logging.getLogger(__name__)
+
+
+class PermanentError(Exception):
+    """Delivery can never succeed (bad address, 4xx answer): give up without retrying."""
+
+
+@dataclass(frozen=True)
+class Job:
+    id: int
+    kind: str
+    payload: dict[str, Any]
+    attempts: int
+
+
+Handler = Callable[[Database, Job], None]
+HANDLERS: dict[str, Handler] = {}
+
+
+def handler(kind: str) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        HANDLERS[kind] = fn
+        return fn
+
+    return register
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    return dt.timedelta(seconds=min(5 * 2 ** max(attempts - 1, 0), 3600))
+
+
+class OutboxRunner:
+    def __init__(
+        self, db: Database, *, max_attempts: int = 8, lease_seconds: int = 60, name: str = ""
+    ) -> None:
+        self.db = db
+        self.max_attempts = max_attempts
+        self.lease = dt.timedelta(seconds=lease_seconds)
+        self.name = name or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        self.wake = threading.Event()
+        self.stopping = threading.Event()
+        event.listen(db.sessions, "after_commit", self._after_commit)
+        event.listen(db.sessions, "after_soft_rollback", self._after_rollback)
+
+    # -- waking -------------------------------------------------------------------------------
+    def _after_commit(self, session: Session) -> None:
+        if session.info.pop("outbox_dirty", False):
+            self.wake.set()
+
+    def _after_rollback(self, session: Session, _previous: Any) -> None:
+        session.info.pop("outbox_dirty", None)
+
+    # -- one pass -----------------------------------------------------------------------------
+    def claim(self, limit: int = 20) -> list[Job]:
+        now = utcnow()
+        due = or_(
+            and_(OutboxItem.status == "pending", OutboxItem.available_at <= now),
+            and_(OutboxItem.status == "processing", OutboxItem.locked_until < now),
+        )
+        ids = select(OutboxItem.id).where(due).order_by(OutboxItem.id).limit(limit)
+        if self.db.dialect == "postgresql":
+            ids = ids.with_for_update(skip_locked=True)
+        stmt = (
+            update(OutboxItem)
+            .where(OutboxItem.id.in_(ids.scalar_subquery()))
+            .values(
+                status="processing",
+                locked_until=now + self.lease,
+                locked_by=self.name,
+                attempts=OutboxItem.attempts + 1,
+            )
+            .returning(OutboxItem.id, OutboxItem.kind, OutboxItem.payload, OutboxItem.attempts)
+            .execution_options(synchronize_session=False)
+        )
+        with self.db.transaction() as session:
+            rows = session.execute(stmt).all()
+        return sorted((Job(r.id, r.kind, r.payload, r.attempts) for r in rows), key=lambda j: j.id)
+
+    def _finish(self, job: Job, **values: Any) -> None:
+        stmt = (
+            update(OutboxItem)
+            .where(OutboxItem.id == job.id, OutboxItem.locked_by == self.name)
+            .values(locked_until=None, **values)
+            .execution_options(synchronize_session=False)
+        )
+        with self.db.transaction() as session:
+            session.execute(stmt)
+
+    def deliver(self, job: Job) -> None:
+        fn = HANDLERS.get(job.kind)
+        try:
+            if fn is None:
+                raise PermanentError(f"no handler for outbox kind {job.kind!r}")
+            fn(self.db, job)
+        except PermanentError as error:
+            log.warning("outbox %s (%s) failed for good: %s", job.id, job.kind, error)
+            self._finish(job, status="failed", last_error=str(error)[:2000])
+        except Exception as error:
+            log.warning("outbox %s (%s) attempt %s failed: %s", job.id, job.kind, job.attempts, error)
+            if job.attempts >= self.max_attempts:
+                self._finish(job, status="failed", last_error=f"gave up: {error}"[:2000])
+            else:
+                self._finish(
+                    job,
+                    status="pending",
+                    available_at=utcnow() + backoff(job.attempts),
+                    last_error=str(error)[:2000],
+                )
+        else:
+            self._finish(job, status="done", done_at=utcnow(), last_error=None)
+
+    def run_once(self, limit: int = 20) -> int:
+        jobs = self.claim(limit)
+        for job in jobs:
+            self.deliver(job)
+        return len(jobs)
+
+    def drain(self, max_rounds: int = 100) -> int:
+        """Deliver everything that is due now (tests and ``helpline worker --once``)."""
+        total = 0
+        for _ in range(max_rounds):
+            done = self.run_once()
+            total += done
+            if not done:
+                break
+        return total
+
+    # -- loop ---------------------------------------------------------------------------------
+    def run_forever(self, idle_seconds: float = 1.0) -> None:
+        while not self.stopping.is_set():
+            try:
+                busy = self.run_once()
+            except Exception:
+                log.exception("outbox runner pass failed")
+                busy = 0
+            if not busy:
+                self.wake.wait(idle_seconds)
+                self.wake.clear()
+
+    def start_thread(self) -> threading.Thread:
+        thread = threading.Thread(target=self.run_forever, name="helpline-outbox", daemon=True)
+        thread.start()
+        return thread
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.wake.set()

@@ -1,0 +1,1 @@
+"""Tickets: the conversation log of messages and lifecycle events, and its state."""

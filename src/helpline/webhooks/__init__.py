@@ -1,0 +1,1 @@
+"""Outgoing webhooks: signed HTTP callbacks for domain events, delivered from the outbox."""
