@@ -97,20 +97,20 @@ class Persona:
     client: TestClient
     actor: Actor | None = None
 
-    def _h(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
+    def _h(self, kw: dict[str, Any]) -> dict[str, str]:
+        return {**kw.pop("headers", {}), "Authorization": f"Bearer {self.token}"}
 
     def get(self, url: str, **kw: Any) -> httpx.Response:
-        return self.client.get(url, headers=self._h(), **kw)
+        return self.client.get(url, headers=self._h(kw), **kw)
 
     def post(self, url: str, json: Any = None, **kw: Any) -> httpx.Response:
-        return self.client.post(url, json=json, headers=self._h(), **kw)
+        return self.client.post(url, json=json, headers=self._h(kw), **kw)
 
     def patch(self, url: str, json: Any = None, **kw: Any) -> httpx.Response:
-        return self.client.patch(url, json=json, headers=self._h(), **kw)
+        return self.client.patch(url, json=json, headers=self._h(kw), **kw)
 
     def delete(self, url: str, **kw: Any) -> httpx.Response:
-        return self.client.delete(url, headers=self._h(), **kw)
+        return self.client.delete(url, headers=self._h(kw), **kw)
 
 
 @dataclass
@@ -138,12 +138,18 @@ def world(db: Database, client: TestClient) -> World:
         other_cust = create_customer(s, SYSTEM, name="Omar Other", identities=[("email", "omar@example.com")])
         people = []
         for label, user_id, cust_id in (
-            ("admin", admin.id, None), ("agent", agent.id, None), ("other_agent", other.id, None),
-            ("customer", None, cust.id), ("other_customer", None, other_cust.id),
+            ("admin", admin.id, None),
+            ("agent", agent.id, None),
+            ("other_agent", other.id, None),
+            ("customer", None, cust.id),
+            ("other_customer", None, other_cust.id),
         ):
             issued = create_token(s, SYSTEM, name=label, user_id=user_id, customer_id=cust_id)
-            actor = actor_for_user(s, admin if label == "admin" else agent if label == "agent" else other) \
-                if user_id else None
+            actor = (
+                actor_for_user(s, admin if label == "admin" else agent if label == "agent" else other)
+                if user_id
+                else None
+            )
             people.append(Persona(label, user_id or cust_id or 0, issued.secret, client, actor))
         ids = (support.id, billing.id)
     return World(*people, support_team_id=ids[0], billing_team_id=ids[1])

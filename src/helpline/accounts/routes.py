@@ -36,8 +36,13 @@ def me(session: DbSession, actor: StaffActor) -> UserOut:
 @router.post("/users", status_code=status.HTTP_201_CREATED, response_model=UserOut)
 def create_user(body: UserCreate, session: DbSession, actor: AdminActor) -> UserOut:
     user = service.create_user(
-        session, actor, email=str(body.email), name=body.name, role=body.role,
-        password=body.password, ticket_access=body.ticket_access,
+        session,
+        actor,
+        email=str(body.email),
+        name=body.name,
+        role=body.role,
+        password=body.password,
+        ticket_access=body.ticket_access,
     )
     for team_id in body.team_ids:
         service.add_team_member(session, actor, team_id, user.id)
@@ -89,8 +94,12 @@ def list_tokens(session: DbSession, actor: CurrentActor) -> list[TokenOut]:
     return [TokenOut.of(t) for t in service.list_tokens(session, actor)]
 
 
-@router.post("/tokens", status_code=status.HTTP_201_CREATED, response_model=IssuedTokenOut,
-             summary="Issue a token; the secret is shown only in this response")
+@router.post(
+    "/tokens",
+    status_code=status.HTTP_201_CREATED,
+    response_model=IssuedTokenOut,
+    summary="Issue a token; the secret is shown only in this response",
+)
 def create_token(body: TokenCreate, session: DbSession, actor: CurrentActor) -> IssuedTokenOut:
     issued = service.create_token(
         session, actor, name=body.name, user_id=body.user_id, customer_id=body.customer_id

@@ -3,10 +3,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import EmailStr, StringConstraints
+from pydantic import StringConstraints
 
 from helpline.accounts.models import ApiToken, Team, User
-from helpline.core.schemas import Name, Out, Strict
+from helpline.core.schemas import Email, Name, Out, Strict
 
 Role = Literal["admin", "agent"]
 Access = Literal["all", "teams", "own"]
@@ -14,7 +14,7 @@ Password = Annotated[str, StringConstraints(min_length=10, max_length=200)]
 
 
 class UserCreate(Strict):
-    email: EmailStr
+    email: Email
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
     role: Role = "agent"
     password: Password | None = None

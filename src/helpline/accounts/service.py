@@ -41,9 +41,7 @@ def _user_snapshot(user: User) -> dict[str, object]:
 
 
 def actor_for_user(session: Session, user: User) -> Actor:
-    team_ids = frozenset(
-        session.scalars(select(TeamMember.team_id).where(TeamMember.user_id == user.id))
-    )
+    team_ids = frozenset(session.scalars(select(TeamMember.team_id).where(TeamMember.user_id == user.id)))
     kind = ActorKind.ADMIN if user.role == "admin" else ActorKind.AGENT
     return Actor(kind, user.id, user.name, team_ids, user.ticket_access)
 
@@ -229,7 +227,12 @@ def create_token(
     session.add(token)
     session.flush()
     record(
-        session, actor, "token.create", "api_token", token.id, None,
+        session,
+        actor,
+        "token.create",
+        "api_token",
+        token.id,
+        None,
         {"user_id": user_id, "customer_id": customer_id, "name": name},
     )
     return IssuedToken(token, secret)

@@ -40,9 +40,7 @@ class Conflict(DomainError):
 
 class Invalid(DomainError):
     def __init__(self, detail: str, errors: list[FieldProblem] | None = None) -> None:
-        super().__init__(
-            detail, errors or [], status=422, title="Validation failed", kind="validation"
-        )
+        super().__init__(detail, errors or [], status=422, title="Validation failed", kind="validation")
 
     @classmethod
     def field(cls, name: str, message: str) -> Invalid:

@@ -17,7 +17,12 @@ TYPE_BASE = "https://helpline.dev/problems/"
 
 
 def problem(
-    status: int, title: str, detail: str, kind: str, request: Request, errors: list[dict[str, str]] | None = None,
+    status: int,
+    title: str,
+    detail: str,
+    kind: str,
+    request: Request,
+    errors: list[dict[str, str]] | None = None,
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
     body: dict[str, Any] = {
@@ -59,10 +64,17 @@ def install(app: FastAPI) -> None:
         detail = str(exc.detail) if exc.detail else title
         if exc.status_code == 404 and detail == "Not Found":
             detail = f"nothing at {request.url.path}"
-        return problem(exc.status_code, title, detail, title.lower().replace(" ", "-"), request,
-                       headers=getattr(exc, "headers", None))
+        return problem(
+            exc.status_code,
+            title,
+            detail,
+            title.lower().replace(" ", "-"),
+            request,
+            headers=getattr(exc, "headers", None),
+        )
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        return problem(500, "Internal error", "something went wrong on our side; nothing was saved",
-                       "internal", request)
+        return problem(
+            500, "Internal error", "something went wrong on our side; nothing was saved", "internal", request
+        )

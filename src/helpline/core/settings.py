@@ -26,7 +26,7 @@ class Settings(BaseSettings):
     data_dir: Path = Path("./helpline-data")
     database_url: str = ""
     redis_url: str = ""
-    secret_key: str = "dev-insecure-secret"
+    secret_key: str = "dev-insecure-secret"  # noqa: S105 (refused outside development)
     smtp_listen: str = "127.0.0.1:2525"
     smtp_relay_url: str = ""
     base_url: str = ""

@@ -24,12 +24,19 @@ router = APIRouter(tags=["customers"])
 
 @router.post("/customers", status_code=status.HTTP_201_CREATED, response_model=CustomerOut)
 def create_customer(body: CustomerCreate, session: DbSession, actor: StaffActor) -> CustomerOut:
-    identities = [(i.kind, i.value) for i in body.identities]
+    identities: list[tuple[str, str]] = [(i.kind, i.value) for i in body.identities]
     if body.email:
         identities.insert(0, ("email", str(body.email)))
     customer = service.create_customer(
-        session, actor, name=body.name, identities=identities, organization=body.organization,
-        tier=body.tier, language=body.language, attributes=body.attributes, notes=body.notes,
+        session,
+        actor,
+        name=body.name,
+        identities=identities,
+        organization=body.organization,
+        tier=body.tier,
+        language=body.language,
+        attributes=body.attributes,
+        notes=body.notes,
     )
     return CustomerOut.of(service.get_customer(session, actor, customer.id))
 
@@ -46,13 +53,15 @@ def list_customers(
     rows = service.search_customers(session, q, int(after[0]) if after else None, limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
-    return CustomerPage(items=[CustomerOut.of(c) for c in rows],
-                        next_cursor=encode_cursor([rows[-1].id]) if more else None)
+    return CustomerPage(
+        items=[CustomerOut.of(c) for c in rows], next_cursor=encode_cursor([rows[-1].id]) if more else None
+    )
 
 
 @router.get("/customers/lookup", response_model=CustomerOut, summary="Find a customer by any identity")
 def lookup_customer(
-    session: DbSession, actor: StaffActor,
+    session: DbSession,
+    actor: StaffActor,
     kind: Annotated[str, Query(pattern="^(email|phone|chat|social)$")],
     value: Annotated[str, Query(min_length=1, max_length=254)],
 ) -> CustomerOut:
@@ -64,21 +73,29 @@ def lookup_customer(
     return CustomerOut.of(found)
 
 
-@router.get("/customers/{customer_id}", response_model=CustomerDetail,
-            summary="A customer with the latest entries of their timeline")
+@router.get(
+    "/customers/{customer_id}",
+    response_model=CustomerDetail,
+    summary="A customer with the latest entries of their timeline",
+)
 def get_customer(customer_id: int, session: DbSession, actor: CurrentActor) -> CustomerDetail:
     customer = service.get_customer(session, actor, customer_id)
     entries, next_cursor = timeline(session, actor, customer_id, limit=20)
     base = CustomerOut.of(customer, staff=actor.is_staff)
-    return CustomerDetail(**base.model_dump(),
-                          timeline=[TimelineEntryOut.model_validate(e) for e in entries],
-                          timeline_next_cursor=next_cursor)
+    return CustomerDetail(
+        **base.model_dump(),
+        timeline=[TimelineEntryOut.model_validate(e) for e in entries],
+        timeline_next_cursor=next_cursor,
+    )
 
 
 @router.get("/customers/{customer_id}/timeline", response_model=TimelinePage)
 def get_timeline(
-    customer_id: int, session: DbSession, actor: CurrentActor,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50, cursor: str | None = None,
+    customer_id: int,
+    session: DbSession,
+    actor: CurrentActor,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: str | None = None,
 ) -> TimelinePage:
     entries, next_cursor = timeline(session, actor, customer_id, limit=limit, cursor=cursor)
     return TimelinePage(items=[TimelineEntryOut.model_validate(e) for e in entries], next_cursor=next_cursor)
@@ -90,14 +107,20 @@ def patch_customer(
 ) -> CustomerOut:
     fields = body.model_dump(include=body.model_fields_set - {"add_identities"})
     customer = service.update_customer(
-        session, actor, customer_id, fields=fields,
+        session,
+        actor,
+        customer_id,
+        fields=fields,
         add_identities=[(i.kind, i.value) for i in body.add_identities],
     )
     return CustomerOut.of(customer, staff=actor.is_staff)
 
 
-@router.post("/customers/{customer_id}/merge", response_model=CustomerOut,
-             summary="Merge another customer (source_id) into this one")
+@router.post(
+    "/customers/{customer_id}/merge",
+    response_model=CustomerOut,
+    summary="Merge another customer (source_id) into this one",
+)
 def merge_customer(
     customer_id: int, body: MergeCustomersIn, session: DbSession, actor: StaffActor
 ) -> CustomerOut:

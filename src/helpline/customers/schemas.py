@@ -3,9 +3,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import EmailStr, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
-from helpline.core.schemas import Name, Out, ShortText, Strict
+from helpline.core.schemas import Email, Name, Out, ShortText, Strict
 from helpline.customers.models import Customer
 
 IdentityKind = Literal["email", "phone", "chat", "social"]
@@ -20,7 +20,7 @@ class IdentityIn(Strict):
 
 class CustomerCreate(Strict):
     name: Name = ""
-    email: EmailStr | None = None
+    email: Email | None = None
     identities: list[IdentityIn] = Field(default_factory=list, max_length=20)
     organization: Name | None = None
     tier: Tier = "standard"
@@ -76,11 +76,18 @@ class CustomerOut(Out):
     @classmethod
     def of(cls, c: Customer, *, staff: bool = True) -> CustomerOut:
         return cls(
-            id=c.id, name=c.name, email=c.primary_email,
+            id=c.id,
+            name=c.name,
+            email=c.primary_email,
             identities=[IdentityOut.model_validate(i) for i in c.identities],
-            organization=c.organization.name if c.organization else None, tier=c.tier,
-            language=c.language, attributes=c.attributes or {}, notes=c.notes if staff else None,
-            merged_into_id=c.merged_into_id, created_at=c.created_at, updated_at=c.updated_at,
+            organization=c.organization.name if c.organization else None,
+            tier=c.tier,
+            language=c.language,
+            attributes=c.attributes or {},
+            notes=c.notes if staff else None,
+            merged_into_id=c.merged_into_id,
+            created_at=c.created_at,
+            updated_at=c.updated_at,
         )
 
 

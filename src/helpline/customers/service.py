@@ -136,9 +136,7 @@ def create_customer(
     return customer
 
 
-def identify_or_create(
-    session: Session, actor: Actor, kind: str, value: str, name: str = ""
-) -> Customer:
+def identify_or_create(session: Session, actor: Actor, kind: str, value: str, name: str = "") -> Customer:
     """Find the customer behind an identity, creating one on first contact."""
     found = find_by_identity(session, kind, value)
     if found is not None:
@@ -219,8 +217,13 @@ def merge_customers(session: Session, actor: Actor, source_id: int, target_id: i
     now = utcnow()
     source.updated_at = target.updated_at = now
     record(
-        session, actor, "customer.merge", "customer", target.id,
-        None, {"merged_customer_id": source.id, "tickets_moved": moved_tickets},
+        session,
+        actor,
+        "customer.merge",
+        "customer",
+        target.id,
+        None,
+        {"merged_customer_id": source.id, "tickets_moved": moved_tickets},
     )
     record(session, actor, "customer.merged_into", "customer", source.id, None, {"merged_into_id": target.id})
     emit(session, "customer.merged", {"customer_id": target.id, "merged_customer_id": source.id})
@@ -229,9 +232,7 @@ def merge_customers(session: Session, actor: Actor, source_id: int, target_id: i
     return get_customer(session, actor, target.id)
 
 
-def search_customers(
-    session: Session, q: str | None, after_id: int | None, limit: int
-) -> list[Customer]:
+def search_customers(session: Session, q: str | None, after_id: int | None, limit: int) -> list[Customer]:
     stmt = (
         select(Customer)
         .where(Customer.merged_into_id.is_(None))

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, or_, select, true
 from sqlalchemy.orm import Session
 
 from helpline.core.actor import Actor
@@ -30,13 +30,15 @@ class Entry:
 
 
 def _after(col_at: Any, col_id: Any, rank: int, cursor: list[Any] | None) -> Any:
+    """Rows strictly after the cursor in (time, rank, id) descending order; rank is constant here."""
     if cursor is None:
-        return True
+        return true()
     at, c_rank, c_id = dt.datetime.fromisoformat(cursor[0]), int(cursor[1]), int(cursor[2])
-    return or_(
-        col_at < at,
-        and_(col_at == at, or_(rank < c_rank, and_(rank == c_rank, col_id < c_id))),
-    )
+    if rank < c_rank:
+        return col_at <= at
+    if rank > c_rank:
+        return col_at < at
+    return or_(col_at < at, and_(col_at == at, col_id < c_id))
 
 
 def timeline(
@@ -53,8 +55,11 @@ def timeline(
     msgs = session.execute(
         select(Message, Ticket.subject)
         .join(Ticket, Ticket.id == Message.ticket_id)
-        .where(Message.ticket_id.in_(tickets), visible_messages(actor),
-               _after(Message.created_at, Message.id, 1, after))
+        .where(
+            Message.ticket_id.in_(tickets),
+            visible_messages(actor),
+            _after(Message.created_at, Message.id, 1, after),
+        )
         .order_by(Message.created_at.desc(), Message.id.desc())
         .limit(limit + 1)
     ).all()
@@ -69,9 +74,19 @@ def timeline(
         ev_stmt = ev_stmt.where(TicketEvent.kind.in_(CUSTOMER_EVENT_KINDS))
     events = session.execute(ev_stmt).all()
     entries = [
-        Entry("message", m.id, m.ticket_id, subject, m.created_at,
-              {"channel": m.channel, "author_kind": m.author_kind, "internal": m.internal,
-               "text": m.text[:500]})
+        Entry(
+            "message",
+            m.id,
+            m.ticket_id,
+            subject,
+            m.created_at,
+            {
+                "channel": m.channel,
+                "author_kind": m.author_kind,
+                "internal": m.internal,
+                "text": m.text[:500],
+            },
+        )
         for m, subject in msgs
     ] + [
         Entry("event", e.id, e.ticket_id, subject, e.created_at, {"kind": e.kind, **(e.data or {})})

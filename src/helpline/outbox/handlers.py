@@ -27,7 +27,7 @@ def publish_event(db: Database, job: Job) -> None:
     from helpline.webhooks.service import fan_out
 
     name, data = job.payload["event"], job.payload["data"]
-    for listener in list(LISTENERS):
+    for listener in LISTENERS:
         try:
             listener(name, data)
         except Exception:

@@ -170,3 +170,6 @@ class OutboxRunner:
     def stop(self) -> None:
         self.stopping.set()
         self.wake.set()
+        if event.contains(self.db.sessions, "after_commit", self._after_commit):
+            event.remove(self.db.sessions, "after_commit", self._after_commit)
+            event.remove(self.db.sessions, "after_soft_rollback", self._after_rollback)

@@ -132,14 +132,22 @@ def add_message(
     if row.author_kind == "customer" and ticket.status in ("solved", "pending"):
         old = ticket.status
         ticket.status = "open"
-        add_event(session, ticket, actor, "reopened" if old == "solved" else "status_changed",
-                  old=old, new="open")
+        add_event(
+            session, ticket, actor, "reopened" if old == "solved" else "status_changed", old=old, new="open"
+        )
         record(session, actor, "ticket.reopen", "ticket", ticket.id, {"status": old}, {"status": "open"})
     elif row.author_kind == "agent" and not row.internal and ticket.status == "new" and status is UNSET:
         status = "open"
     what = "ticket.note" if row.internal else "ticket.reply"
-    record(session, actor, what, "ticket", ticket.id, None,
-           {"message_id": row.id, "internal": row.internal, "attachments": len(message.attachments)})
+    record(
+        session,
+        actor,
+        what,
+        "ticket",
+        ticket.id,
+        None,
+        {"message_id": row.id, "internal": row.internal, "attachments": len(message.attachments)},
+    )
     if status is not UNSET:
         update_ticket(session, actor, ticket.id, status=status)
     index_ticket(session, ticket.id)
@@ -163,8 +171,15 @@ def _follow_up(
     session.flush()
     add_event(session, follow, actor, "created", channel=follow.channel, follow_up_of=closed.id)
     row = append_message(session, actor, follow, message, max_attachment_bytes=max_bytes)
-    record(session, actor, "ticket.create", "ticket", follow.id, None,
-           {"follow_up_of_id": closed.id, "status": "new"})
+    record(
+        session,
+        actor,
+        "ticket.create",
+        "ticket",
+        follow.id,
+        None,
+        {"follow_up_of_id": closed.id, "status": "new"},
+    )
     emit(session, "ticket.created", {"ticket_id": follow.id, "requester_id": follow.requester_id})
     index_ticket(session, follow.id)
     return row

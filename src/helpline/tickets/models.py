@@ -45,9 +45,7 @@ class Ticket(Base):
     requester: Mapped[Customer] = relationship()
     assignee: Mapped[User | None] = relationship()
     team: Mapped[Team | None] = relationship()
-    tag_rows: Mapped[list[TicketTag]] = relationship(
-        cascade="all, delete-orphan", order_by="TicketTag.tag"
-    )
+    tag_rows: Mapped[list[TicketTag]] = relationship(cascade="all, delete-orphan", order_by="TicketTag.tag")
 
     @property
     def tags(self) -> list[str]:
@@ -58,9 +56,7 @@ class TicketTag(Base):
     __tablename__ = "ticket_tags"
     __table_args__ = (Index("ix_ticket_tags_tag_ticket_id", "tag", "ticket_id"),)
 
-    ticket_id: Mapped[int] = mapped_column(
-        ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True
-    )
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True)
     tag: Mapped[str] = mapped_column(String(64), primary_key=True)
 
 

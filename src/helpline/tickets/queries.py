@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from helpline.core.actor import Actor
 from helpline.core.errors import Invalid
-from helpline.customers.models import Customer
 from helpline.core.pagination import decode_cursor, encode_cursor
+from helpline.customers.models import Customer
 from helpline.tickets.access import visible_tickets
 from helpline.tickets.models import PRIORITIES, STATUSES, Ticket, TicketTag
 from helpline.tickets.search import matching_tickets, terms
@@ -34,7 +34,7 @@ class TicketFilter:
     include_merged: bool = False
 
 
-def _filtered(session: Session, actor: Actor, f: TicketFilter) -> Select[tuple[Ticket]]:
+def _filtered(session: Session, actor: Actor, f: TicketFilter) -> Select[Ticket]:
     stmt = select(Ticket).where(visible_tickets(actor))
     if not f.include_merged:
         stmt = stmt.where(Ticket.merged_into_id.is_(None))
@@ -84,8 +84,7 @@ def list_tickets(
     if by_time:
         after = decode_cursor(cursor, 2)
         stmt = stmt.order_by(
-            *( (Ticket.updated_at.desc(), Ticket.id.desc()) if descending
-               else (Ticket.updated_at, Ticket.id) )
+            *((Ticket.updated_at.desc(), Ticket.id.desc()) if descending else (Ticket.updated_at, Ticket.id))
         )
         if after:
             try:

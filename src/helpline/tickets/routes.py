@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Response, status
 from sqlalchemy import select
@@ -50,8 +51,12 @@ def _load(session: DbSession, actor: CurrentActor, ticket_id: int) -> TicketOut:
     return TicketOut.of(ticket)
 
 
-@router.post("/tickets", status_code=status.HTTP_201_CREATED, response_model=TicketOut,
-             summary="Open a ticket; the requester is found or created by email")
+@router.post(
+    "/tickets",
+    status_code=status.HTTP_201_CREATED,
+    response_model=TicketOut,
+    summary="Open a ticket; the requester is found or created by email",
+)
 def create_ticket(
     body: TicketCreate, session: DbSession, actor: CurrentActor, response: Response
 ) -> TicketOut:
@@ -62,9 +67,16 @@ def create_ticket(
     else:
         requester = identify_or_create(session, actor, "email", body.customer.email, body.customer.name)
     ticket = service.create_ticket(
-        session, actor, subject=body.subject, requester=requester,
-        message=_new_message(body.message, body.channel), channel=body.channel,
-        priority=body.priority, tags=body.tags, team_id=body.team_id, assignee_id=body.assignee_id,
+        session,
+        actor,
+        subject=body.subject,
+        requester=requester,
+        message=_new_message(body.message, body.channel),
+        channel=body.channel,
+        priority=body.priority,
+        tags=body.tags,
+        team_id=body.team_id,
+        assignee_id=body.assignee_id,
     )
     session.flush()
     response.headers["Location"] = f"/api/v1/tickets/{ticket.id}"
@@ -90,8 +102,17 @@ def get_tickets(
     cursor: str | None = None,
 ) -> TicketPage:
     statuses = [s for item in status_ or [] for s in item.split(",") if s] or None
-    f = TicketFilter(status=statuses, priority=priority, assignee_id=assignee_id, unassigned=unassigned,
-                     team_id=team_id, tag=tag, requester_id=requester_id, channel=channel, q=q)
+    f = TicketFilter(
+        status=statuses,
+        priority=priority,
+        assignee_id=assignee_id,
+        unassigned=unassigned,
+        team_id=team_id,
+        tag=tag,
+        requester_id=requester_id,
+        channel=channel,
+        q=q,
+    )
     rows, next_cursor = list_tickets(
         session, actor, f, limit=min(limit, settings.page_size_max), cursor=cursor, sort=sort
     )
@@ -103,8 +124,11 @@ def get_ticket(ticket_id: int, session: DbSession, actor: CurrentActor) -> Ticke
     return _load(session, actor, ticket_id)
 
 
-@router.patch("/tickets/{ticket_id}", response_model=TicketOut,
-              summary="Change status, priority, assignee, team, tags or subject")
+@router.patch(
+    "/tickets/{ticket_id}",
+    response_model=TicketOut,
+    summary="Change status, priority, assignee, team, tags or subject",
+)
 def patch_ticket(ticket_id: int, body: TicketUpdate, session: DbSession, actor: CurrentActor) -> TicketOut:
     try:
         fields = body.changes()
@@ -115,15 +139,21 @@ def patch_ticket(ticket_id: int, body: TicketUpdate, session: DbSession, actor: 
     return _load(session, actor, ticket_id)
 
 
-@router.post("/tickets/{ticket_id}/merge", response_model=TicketOut,
-             summary="Merge another ticket (source_id) into this one")
+@router.post(
+    "/tickets/{ticket_id}/merge",
+    response_model=TicketOut,
+    summary="Merge another ticket (source_id) into this one",
+)
 def merge_ticket(ticket_id: int, body: MergeIn, session: DbSession, actor: CurrentActor) -> TicketOut:
     target = service.merge_tickets(session, actor, body.source_id, ticket_id)
     return _load(session, actor, target.id)
 
 
-@router.get("/tickets/{ticket_id}/messages", response_model=MessagePage,
-            summary="The conversation, oldest first (customers never see internal notes)")
+@router.get(
+    "/tickets/{ticket_id}/messages",
+    response_model=MessagePage,
+    summary="The conversation, oldest first (customers never see internal notes)",
+)
 def get_messages(
     ticket_id: int,
     session: DbSession,
@@ -137,17 +167,25 @@ def get_messages(
     )
     more = len(rows) > limit
     rows = rows[:limit]
-    return MessagePage(items=[MessageOut.of(m) for m in rows],
-                       next_cursor=encode_cursor([rows[-1].id]) if more else None)
+    return MessagePage(
+        items=[MessageOut.of(m) for m in rows], next_cursor=encode_cursor([rows[-1].id]) if more else None
+    )
 
 
-@router.post("/tickets/{ticket_id}/messages", status_code=status.HTTP_201_CREATED,
-             response_model=MessageOut, summary="Reply publicly or add an internal note")
+@router.post(
+    "/tickets/{ticket_id}/messages",
+    status_code=status.HTTP_201_CREATED,
+    response_model=MessageOut,
+    summary="Reply publicly or add an internal note",
+)
 def post_message(
     ticket_id: int, body: ReplyIn, session: DbSession, actor: CurrentActor, settings: AppSettings
 ) -> MessageOut:
     row = conversation.add_message(
-        session, actor, ticket_id, _new_message(body),
+        session,
+        actor,
+        ticket_id,
+        _new_message(body),
         status=body.status if body.status is not None else service.UNSET,
         max_attachment_bytes=settings.attachment_max_bytes,
     )
@@ -156,8 +194,11 @@ def post_message(
     return MessageOut.of(row)
 
 
-@router.get("/tickets/{ticket_id}/events", response_model=list[EventOut],
-            summary="Lifecycle events (created, assigned, status changed, merged, …)")
+@router.get(
+    "/tickets/{ticket_id}/events",
+    response_model=list[EventOut],
+    summary="Lifecycle events (created, assigned, status changed, merged, …)",
+)
 def get_events(ticket_id: int, session: DbSession, actor: CurrentActor) -> list[EventOut]:
     get_visible_ticket(session, actor, ticket_id)
     stmt = select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id)
@@ -166,16 +207,18 @@ def get_events(ticket_id: int, session: DbSession, actor: CurrentActor) -> list[
     return [EventOut.of(e) for e in session.scalars(stmt)]
 
 
-@router.get("/attachments/{attachment_id}", summary="Download an attachment",
-            response_class=Response)
+@router.get("/attachments/{attachment_id}", summary="Download an attachment", response_class=Response)
 def get_attachment(attachment_id: int, session: DbSession, actor: CurrentActor) -> Response:
     att = conversation.get_attachment(session, actor, attachment_id)
-    quoted = att.filename.replace('"', "")
+    ascii_name = att.filename.encode("ascii", "replace").decode().replace("?", "_").replace('"', "")
+    disposition = f'attachment; filename="{ascii_name}"'
+    if ascii_name != att.filename:
+        disposition += f"; filename*=UTF-8''{quote(att.filename)}"
     return Response(
         att.data,
         media_type="application/octet-stream",
         headers={
-            "Content-Disposition": f'attachment; filename="{quoted}"',
+            "Content-Disposition": disposition,
             "X-Content-Type-Options": "nosniff",
             "Content-Security-Policy": "default-src 'none'; sandbox",
             "X-Original-Content-Type": att.content_type,

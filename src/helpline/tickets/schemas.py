@@ -5,9 +5,9 @@ import binascii
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import EmailStr, Field, StringConstraints, field_validator
+from pydantic import Field, StringConstraints, field_validator
 
-from helpline.core.schemas import Name, Out, Strict
+from helpline.core.schemas import Email, Name, Out, Strict
 from helpline.tickets.models import Attachment, Message, Ticket, TicketEvent
 
 Status = Literal["new", "open", "pending", "on-hold", "solved", "closed"]
@@ -44,7 +44,7 @@ class MessageIn(Strict):
 
 
 class CustomerRef(Strict):
-    email: EmailStr
+    email: Email
     name: Name = ""
 
 
@@ -99,8 +99,13 @@ class AttachmentOut(Out):
 
     @classmethod
     def of(cls, a: Attachment) -> AttachmentOut:
-        return cls(id=a.id, filename=a.filename, content_type=a.content_type, size=a.size,
-                   url=f"/api/v1/attachments/{a.id}")
+        return cls(
+            id=a.id,
+            filename=a.filename,
+            content_type=a.content_type,
+            size=a.size,
+            url=f"/api/v1/attachments/{a.id}",
+        )
 
 
 class MessageOut(Out):
@@ -125,10 +130,18 @@ class MessageOut(Out):
         elif m.author_customer is not None:
             author = PersonOut(id=m.author_customer.id, name=m.author_customer.name)
         return cls(
-            id=m.id, ticket_id=m.ticket_id, author_kind=m.author_kind, author=author,
-            internal=m.internal, channel=m.channel, text=m.text, full_text=m.full_text,
-            metadata=m.meta or {}, message_id=(m.meta or {}).get("message_id"),
-            attachments=[AttachmentOut.of(a) for a in m.attachments], created_at=m.created_at,
+            id=m.id,
+            ticket_id=m.ticket_id,
+            author_kind=m.author_kind,
+            author=author,
+            internal=m.internal,
+            channel=m.channel,
+            text=m.text,
+            full_text=m.full_text,
+            metadata=m.meta or {},
+            message_id=(m.meta or {}).get("message_id"),
+            attachments=[AttachmentOut.of(a) for a in m.attachments],
+            created_at=m.created_at,
         )
 
 
@@ -152,12 +165,20 @@ class TicketOut(Out):
     def of(cls, t: Ticket) -> TicketOut:
         r = t.requester
         return cls(
-            id=t.id, subject=t.subject, status=t.status, priority=t.priority, channel=t.channel,
+            id=t.id,
+            subject=t.subject,
+            status=t.status,
+            priority=t.priority,
+            channel=t.channel,
             requester=PersonOut(id=r.id, name=r.name, email=r.primary_email),
             assignee=PersonOut(id=t.assignee.id, name=t.assignee.name) if t.assignee else None,
             team=PersonOut(id=t.team.id, name=t.team.name) if t.team else None,
-            tags=t.tags, merged_into_id=t.merged_into_id, follow_up_of_id=t.follow_up_of_id,
-            created_at=t.created_at, updated_at=t.updated_at, solved_at=t.solved_at,
+            tags=t.tags,
+            merged_into_id=t.merged_into_id,
+            follow_up_of_id=t.follow_up_of_id,
+            created_at=t.created_at,
+            updated_at=t.updated_at,
+            solved_at=t.solved_at,
         )
 
 

@@ -210,8 +210,12 @@ def update_ticket(
     if "assignee_id" in new:
         kind = "assigned" if new["assignee_id"] is not None else "unassigned"
         add_event(session, ticket, actor, kind, assignee_id=new["assignee_id"], previous=old["assignee_id"])
-    for key, kind in (("team_id", "team_changed"), ("priority", "priority_changed"),
-                      ("subject", "subject_changed"), ("tags", "tags_changed")):
+    for key, kind in (
+        ("team_id", "team_changed"),
+        ("priority", "priority_changed"),
+        ("subject", "subject_changed"),
+        ("tags", "tags_changed"),
+    ):
         if key in new:
             add_event(session, ticket, actor, kind, old=old[key], new=new[key])
     record(session, actor, "ticket.update", "ticket", ticket.id, old, new)
@@ -236,9 +240,7 @@ def merge_tickets(session: Session, actor: Actor, source_id: int, target_id: int
             raise Conflict(f"ticket {t.id} was already merged into ticket {t.merged_into_id}")
     before = snapshot(source)
     now = utcnow()
-    session.execute(
-        update(Ticket).where(Ticket.merged_into_id == source.id).values(merged_into_id=target.id)
-    )
+    session.execute(update(Ticket).where(Ticket.merged_into_id == source.id).values(merged_into_id=target.id))
     source.merged_into_id = target.id
     source.status = "closed"
     source.updated_at = target.updated_at = now
@@ -247,8 +249,15 @@ def merge_tickets(session: Session, actor: Actor, source_id: int, target_id: int
     add_event(session, target, actor, "merged", source_id=source.id)
     note = f"Ticket #{source.id} ({source.subject}) was merged into this ticket."
     append_message(session, SYSTEM, target, NewMessage(text=note, internal=True, channel="api"))
-    record(session, actor, "ticket.merge", "ticket", source.id, before,
-           {"status": "closed", "merged_into_id": target.id})
+    record(
+        session,
+        actor,
+        "ticket.merge",
+        "ticket",
+        source.id,
+        before,
+        {"status": "closed", "merged_into_id": target.id},
+    )
     record(session, actor, "ticket.merge_target", "ticket", target.id, None, {"merged_ticket_id": source.id})
     emit(session, "ticket.merged", {"ticket_id": target.id, "merged_ticket_id": source.id})
     session.flush()

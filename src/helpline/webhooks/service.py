@@ -50,9 +50,7 @@ def create_webhook(
     unknown = sorted(set(events) - set(KNOWN_EVENTS) - {"*"})
     if unknown:
         raise Invalid.field("events", f"unknown events {unknown}; known: {list(KNOWN_EVENTS)}")
-    hook = Webhook(
-        url=url, events=events or ["*"], description=description, secret=secrets.token_hex(32)
-    )
+    hook = Webhook(url=url, events=events or ["*"], description=description, secret=secrets.token_hex(32))
     session.add(hook)
     session.flush()
     record(session, actor, "webhook.create", "webhook", hook.id, None, {"url": url, "events": hook.events})
