@@ -1,0 +1,1 @@
+"""Offline text intelligence: embeddings, language, sentiment, intents, drafting, tone."""
