@@ -44,6 +44,17 @@ ReadSession = DbSession
 
 
 def get_actor(request: Request, session: DbSession) -> Actor:
+    return _authenticate(request, session)
+
+
+def get_detached_actor(request: Request) -> Actor:
+    """Authenticate in a short transaction of its own, for handlers that run their own units of
+    work (raw email intake, IMAP polling) and must not hold the request's write lock meanwhile."""
+    with get_db(request).transaction() as session:
+        return _authenticate(request, session)
+
+
+def _authenticate(request: Request, session: Session) -> Actor:
     from helpline.accounts.service import authenticate_token
 
     header = request.headers.get("authorization", "")
@@ -75,6 +86,13 @@ def require_admin(actor: CurrentActor) -> Actor:
     return actor
 
 
+def require_admin_detached(actor: Annotated[Actor, Depends(get_detached_actor)]) -> Actor:
+    if not actor.is_admin:
+        raise Forbidden("this endpoint is for admins")
+    return actor
+
+
 StaffActor = Annotated[Actor, Depends(require_staff)]
 AdminActor = Annotated[Actor, Depends(require_admin)]
+DetachedAdminActor = Annotated[Actor, Depends(require_admin_detached)]
 AppSettings = Annotated[Settings, Depends(get_settings_dep)]

@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     secret_key: str = "dev-insecure-secret"  # noqa: S105 (refused outside development)
     smtp_listen: str = "127.0.0.1:2525"
     smtp_relay_url: str = ""
+    smtp_enabled: bool = True
+    smtp_restrict_to_mailboxes: bool = False
+    mail_from: str = "support@helpline.localhost"
     base_url: str = ""
     embedded_worker: bool = True
     outbox_max_attempts: int = Field(default=8, ge=1, le=100)
@@ -51,6 +54,13 @@ class Settings(BaseSettings):
         host, sep, port = value.rpartition(":")
         if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
             raise ValueError("must be HOST:PORT, for example 127.0.0.1:2525")
+        return value
+
+    @field_validator("smtp_relay_url")
+    @classmethod
+    def _check_relay(cls, value: str) -> str:
+        if value and not value.startswith(("smtp://", "smtps://", "smtp+starttls://")):
+            raise ValueError("must start with smtp://, smtp+starttls:// or smtps://")
         return value
 
     @field_validator("redis_url")

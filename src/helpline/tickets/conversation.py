@@ -18,6 +18,7 @@ from helpline.core.errors import Forbidden, Invalid, NotFound
 from helpline.customers.models import Customer
 from helpline.outbox.service import emit
 from helpline.tickets.access import get_visible_ticket, visible_messages, visible_tickets
+from helpline.tickets.hooks import run_public_reply_hooks
 from helpline.tickets.models import Attachment, Message, Ticket, TicketTag
 from helpline.tickets.search import index_ticket
 from helpline.tickets.service import UNSET, NewMessage, add_event, update_ticket
@@ -119,16 +120,24 @@ def add_message(
     *,
     status: str = UNSET,
     max_attachment_bytes: int = 20 * 1024 * 1024,
+    on_behalf_of: Customer | None = None,
 ) -> Message:
-    """Reply or add a note. A customer reply reopens a solved ticket; a closed one gets a follow-up."""
+    """Reply or add a note. A customer reply reopens a solved ticket; a closed one gets a follow-up.
+
+    Channels that receive a customer's message (email, chat) act as the system ``on_behalf_of`` the
+    customer, so the message is authored by the customer even when they are only copied on the ticket.
+    """
     ticket = get_visible_ticket(session, actor, ticket_id, lock=True)
     if ticket.merged_into_id is not None:
         ticket = get_visible_ticket(session, actor, ticket.merged_into_id, lock=True)
     if actor.is_customer and status is not UNSET:
         raise Forbidden("customers cannot set the status when replying")
-    if actor.is_customer and ticket.status == "closed":
-        return _follow_up(session, actor, ticket, message, max_attachment_bytes)
-    row = append_message(session, actor, ticket, message, max_attachment_bytes=max_attachment_bytes)
+    from_customer = actor.is_customer or (on_behalf_of is not None and not message.internal)
+    if from_customer and ticket.status == "closed":
+        return _follow_up(session, actor, ticket, message, max_attachment_bytes, on_behalf_of)
+    row = append_message(
+        session, actor, ticket, message, on_behalf_of=on_behalf_of, max_attachment_bytes=max_attachment_bytes
+    )
     if row.author_kind == "customer" and ticket.status in ("solved", "pending"):
         old = ticket.status
         ticket.status = "open"
@@ -138,6 +147,8 @@ def add_message(
         record(session, actor, "ticket.reopen", "ticket", ticket.id, {"status": old}, {"status": "open"})
     elif row.author_kind == "agent" and not row.internal and ticket.status == "new" and status is UNSET:
         status = "open"
+    if row.author_kind in ("agent", "system") and not row.internal:
+        run_public_reply_hooks(session, ticket, row)
     what = "ticket.note" if row.internal else "ticket.reply"
     record(
         session,
@@ -155,7 +166,12 @@ def add_message(
 
 
 def _follow_up(
-    session: Session, actor: Actor, closed: Ticket, message: NewMessage, max_bytes: int
+    session: Session,
+    actor: Actor,
+    closed: Ticket,
+    message: NewMessage,
+    max_bytes: int,
+    on_behalf_of: Customer | None = None,
 ) -> Message:
     follow = Ticket(
         subject=closed.subject,
@@ -170,7 +186,9 @@ def _follow_up(
     session.add(follow)
     session.flush()
     add_event(session, follow, actor, "created", channel=follow.channel, follow_up_of=closed.id)
-    row = append_message(session, actor, follow, message, max_attachment_bytes=max_bytes)
+    row = append_message(
+        session, actor, follow, message, on_behalf_of=on_behalf_of, max_attachment_bytes=max_bytes
+    )
     record(
         session,
         actor,

@@ -1,0 +1,242 @@
+"""Outbound email: replies and acknowledgements queued in the outbox, sent through an SMTP relay.
+
+Every message we send carries our own Message-ID (remembered against the ticket so the customer's
+reply threads back), In-Reply-To/References pointing at the customer's last message, a Reply-To that
+routes to the mailbox, and the ticket reference ``[#id]`` in the subject.
+"""
+
+from __future__ import annotations
+
+import secrets
+import smtplib
+import ssl
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from helpline.core.actor import SYSTEM
+from helpline.core.db import Database, utcnow
+from helpline.email.models import Mailbox, TicketParticipant
+from helpline.email.threading import normalize_subject, remember
+from helpline.outbox.runner import Job, PermanentError, handler
+from helpline.outbox.service import enqueue
+from helpline.tickets.hooks import on_public_reply
+from helpline.tickets.models import Message, Ticket
+
+SEND = "email.send"
+DEFAULT_FROM = "support@helpline.localhost"
+
+
+@dataclass
+class OutboundConfig:
+    relay_url: str = ""
+    default_from: str = DEFAULT_FROM
+    domain: str = "helpline.localhost"
+
+
+CONFIG = OutboundConfig()
+
+
+def configure(relay_url: str, default_from: str | None = None) -> None:
+    CONFIG.relay_url = relay_url
+    if default_from:
+        CONFIG.default_from = default_from
+        CONFIG.domain = default_from.rpartition("@")[2] or CONFIG.domain
+
+
+def new_message_id() -> str:
+    return f"hl.{utcnow():%Y%m%d%H%M%S}.{secrets.token_hex(8)}@{CONFIG.domain}"
+
+
+def _mailbox_for(session: Session, ticket: Ticket) -> Mailbox | None:
+    stmt = select(Mailbox).where(Mailbox.active.is_(True)).order_by(Mailbox.id)
+    if ticket.team_id is not None:
+        same_team = session.scalar(stmt.where(Mailbox.team_id == ticket.team_id))
+        if same_team is not None:
+            return same_team
+    return session.scalar(stmt)
+
+
+def _thread_headers(session: Session, ticket: Ticket) -> tuple[str | None, list[str]]:
+    """The customer's last Message-ID and the References chain of the ticket's email thread."""
+    metas = session.scalars(
+        select(Message.meta)
+        .where(Message.ticket_id == ticket.id, Message.internal.is_(False))
+        .order_by(Message.id)
+    ).all()
+    chain: list[str] = []
+    last_inbound = None
+    for meta in metas:
+        mid = (meta or {}).get("message_id")
+        if mid and mid not in chain:
+            chain.append(mid)
+            if (meta or {}).get("direction") == "inbound":
+                last_inbound = mid
+    return last_inbound or (chain[-1] if chain else None), chain[-20:]
+
+
+def queue_email(
+    session: Session,
+    ticket: Ticket,
+    *,
+    text: str,
+    kind: str,
+    message: Message | None = None,
+    subject: str | None = None,
+) -> str | None:
+    """Queue one email about ``ticket`` to its requester (and its Cc participants)."""
+    to = ticket.requester.primary_email if ticket.requester else None
+    if not to:
+        return None
+    mailbox = _mailbox_for(session, ticket)
+    sender = mailbox.address if mailbox else CONFIG.default_from
+    sender_name = mailbox.name if mailbox and mailbox.name else "Support"
+    cc = [
+        p.address
+        for p in session.scalars(select(TicketParticipant).where(TicketParticipant.ticket_id == ticket.id))
+        if p.address not in (to, sender)
+    ]
+    in_reply_to, references = _thread_headers(session, ticket)
+    message_id = new_message_id()
+    base = normalize_subject(ticket.subject) and ticket.subject
+    subject = subject or f"Re: {base} [#{ticket.id}]"
+    payload: dict[str, Any] = {
+        "ticket_id": ticket.id,
+        "message_row_id": message.id if message else None,
+        "kind": kind,
+        "from": formataddr((sender_name, sender)),
+        "reply_to": sender,
+        "to": [to],
+        "cc": cc,
+        "subject": subject,
+        "text": text,
+        "message_id": message_id,
+        "in_reply_to": in_reply_to,
+        "references": references,
+    }
+    enqueue(session, SEND, payload, dedupe_key=f"email:{message_id}")
+    remember(session, ticket.id, message_id, [], "outbound")
+    if message is not None:
+        message.meta = {
+            **(message.meta or {}),
+            "message_id": message_id,
+            "direction": "outbound",
+            "to": [to],
+            "cc": cc,
+            "delivery": "queued",
+        }
+    return message_id
+
+
+@on_public_reply
+def email_public_reply(session: Session, ticket: Ticket, message: Message) -> None:
+    """An agent's public reply on an email ticket goes out by email."""
+    if ticket.channel != "email" or message.channel not in ("email", "api", "web"):
+        return
+    if not CONFIG.relay_url:
+        message.meta = {**(message.meta or {}), "delivery": "not sent: no outbound relay configured"}
+        return
+    signature = f"\n\n--\n{message.author_user.name if message.author_user else 'Support'}"
+    queue_email(session, ticket, text=message.text + signature, kind="reply", message=message)
+
+
+def build_mime(payload: dict[str, Any]) -> EmailMessage:
+    mime = EmailMessage()
+    mime["From"] = payload["from"]
+    mime["To"] = ", ".join(payload["to"])
+    if payload.get("cc"):
+        mime["Cc"] = ", ".join(payload["cc"])
+    mime["Reply-To"] = payload["reply_to"]
+    mime["Subject"] = payload["subject"]
+    mime["Date"] = format_datetime(utcnow())
+    mime["Message-ID"] = f"<{payload['message_id']}>"
+    if payload.get("in_reply_to"):
+        mime["In-Reply-To"] = f"<{payload['in_reply_to']}>"
+    if payload.get("references"):
+        mime["References"] = " ".join(f"<{r}>" for r in payload["references"])
+    if payload.get("kind") == "acknowledgement":
+        mime["Auto-Submitted"] = "auto-replied"
+        mime["X-Auto-Response-Suppress"] = "All"
+    mime["X-Helpline-Ticket"] = str(payload["ticket_id"])
+    mime.set_content(payload["text"])
+    return mime
+
+
+def _connect(url: str) -> smtplib.SMTP:
+    parts = urlsplit(url)
+    host = parts.hostname or "127.0.0.1"
+    context = ssl.create_default_context()
+    if parts.scheme == "smtps":
+        client: smtplib.SMTP = smtplib.SMTP_SSL(host, parts.port or 465, timeout=30, context=context)
+    elif parts.scheme in ("smtp", "smtp+starttls"):
+        client = smtplib.SMTP(
+            host, parts.port or (587 if parts.scheme == "smtp+starttls" else 25), timeout=30
+        )
+        if parts.scheme == "smtp+starttls":
+            client.starttls(context=context)
+    else:
+        raise PermanentError(f"HELPLINE_SMTP_RELAY_URL has an unknown scheme {parts.scheme!r}")
+    if parts.username:
+        client.login(unquote(parts.username), unquote(parts.password or ""))
+    return client
+
+
+def _record_failure(db: Database, payload: dict[str, Any], reason: str) -> None:
+    from helpline.tickets.conversation import add_message
+    from helpline.tickets.service import NewMessage, add_event
+
+    with db.transaction() as session:
+        ticket = session.get(Ticket, payload["ticket_id"])
+        if ticket is None:
+            return
+        add_event(session, ticket, SYSTEM, "email_failed", to=payload["to"], reason=reason[:500])
+        note = f"Email to {', '.join(payload['to'])} could not be delivered: {reason}"
+        add_message(session, SYSTEM, ticket.id, NewMessage(text=note, internal=True, channel="email"))
+        if payload.get("message_row_id"):
+            row = session.get(Message, payload["message_row_id"])
+            if row is not None:
+                row.meta = {**(row.meta or {}), "delivery": f"failed: {reason[:200]}"}
+
+
+@handler(SEND)
+def send_email(db: Database, job: Job) -> None:
+    payload = job.payload
+    if not CONFIG.relay_url:
+        raise PermanentError("no outbound relay configured (HELPLINE_SMTP_RELAY_URL)")
+    mime = build_mime(payload)
+    recipients = list(payload["to"]) + list(payload.get("cc") or [])
+    try:
+        with _connect(CONFIG.relay_url) as client:
+            refused = client.send_message(mime, to_addrs=recipients)
+    except smtplib.SMTPRecipientsRefused as error:
+        reason = "; ".join(
+            f"{a}: {c} {m.decode(errors='replace') if isinstance(m, bytes) else m}"
+            for a, (c, m) in error.recipients.items()
+        )
+        _record_failure(db, payload, reason)
+        raise PermanentError(reason) from error
+    except smtplib.SMTPResponseException as error:
+        said = error.smtp_error
+        reason = f"{error.smtp_code} {said.decode(errors='replace') if isinstance(said, bytes) else said}"
+        if 500 <= error.smtp_code < 600:
+            _record_failure(db, payload, reason)
+            raise PermanentError(reason) from error
+        raise RuntimeError(reason) from error
+    if refused:
+        _record_failure(db, payload, f"refused: {', '.join(refused)}")
+    if payload.get("message_row_id"):
+        with db.transaction() as session:
+            row = session.get(Message, payload["message_row_id"])
+            if row is not None:
+                row.meta = {**(row.meta or {}), "delivery": "sent"}
+
+
+def participants(session: Session, ticket_id: int) -> list[str]:
+    return list(
+        session.scalars(select(TicketParticipant.address).where(TicketParticipant.ticket_id == ticket_id))
+    )
