@@ -17,6 +17,10 @@ from helpline.core.db import Database
 from helpline.core.ratelimit import RateLimiter
 from helpline.core.settings import Settings, get_settings
 from helpline.customers.routes import router as customers_router
+from helpline.email import outbound as email_outbound
+from helpline.email import service as _email_service  # noqa: F401  (registers the ingest job)
+from helpline.email.routes import router as email_router
+from helpline.kb.routes import router as kb_router
 from helpline.outbox import handlers as _handlers  # noqa: F401  (registers the event handler)
 from helpline.outbox.runner import OutboxRunner
 from helpline.tickets.routes import router as tickets_router
@@ -37,6 +41,8 @@ def create_app(
         db, max_attempts=settings.outbox_max_attempts, lease_seconds=settings.outbox_lease_seconds
     )
     start_worker = settings.embedded_worker if run_worker is None else run_worker
+    if settings.smtp_relay_url:
+        email_outbound.configure(settings.smtp_relay_url, settings.mail_from)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -63,7 +69,16 @@ def create_app(
     problems.install(app)
 
     api = APIRouter(prefix=API_PREFIX)
-    for router in (tickets_router, customers_router, accounts_router, webhooks_router, audit_router):
+    routers = (
+        tickets_router,
+        customers_router,
+        accounts_router,
+        email_router,
+        kb_router,
+        webhooks_router,
+        audit_router,
+    )
+    for router in routers:
         api.include_router(router)
     app.include_router(api)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
@@ -63,8 +64,36 @@ def serve(
 
         info = load_demo(db)
         typer.echo(info.describe(url))
+    mail = _start_mail_intake(settings, db)
     typer.echo(f"Helpline is running at {url}  (database: {db.dialect}; Ctrl+C to stop)")
-    uvicorn.run(create_app(settings, db), host=host, port=port, log_level="warning")
+    try:
+        uvicorn.run(create_app(settings, db), host=host, port=port, log_level="warning")
+    finally:
+        for stop in mail:
+            stop()
+
+
+def _start_mail_intake(settings: Settings, db: Database) -> list[Callable[[], None]]:
+    """Start the built-in SMTP server and the IMAP poller; return their stop functions."""
+    from helpline.email.imap import ImapPoller
+    from helpline.email.smtp import InboundSMTPServer
+
+    stops: list[Callable[[], None]] = []
+    if settings.smtp_enabled:
+        server = InboundSMTPServer(
+            db, settings.smtp_listen, restrict_to_mailboxes=settings.smtp_restrict_to_mailboxes
+        )
+        try:
+            server.start()
+        except OSError as error:
+            typer.echo(f"helpline: cannot listen for email on {settings.smtp_listen}: {error}", err=True)
+            raise typer.Exit(1) from None
+        typer.echo(f"Receiving email by SMTP on {settings.smtp_listen}")
+        stops.append(server.stop)
+    poller = ImapPoller(db, settings.secret_key)
+    poller.start_thread()
+    stops.append(poller.stop)
+    return stops
 
 
 @app.command()
@@ -72,6 +101,9 @@ def worker(
     once: Annotated[bool, typer.Option("--once", help="Deliver what is due, then exit.")] = False,
 ) -> None:
     """Deliver the outbox (emails, webhooks, events). Run as many as you like."""
+    from helpline.email import outbound as email_outbound
+    from helpline.email import service as _email_service  # noqa: F401  (registers the ingest job)
+    from helpline.email.imap import ImapPoller
     from helpline.outbox import handlers as _handlers  # noqa: F401
     from helpline.outbox.runner import OutboxRunner
 
@@ -81,14 +113,20 @@ def worker(
     runner = OutboxRunner(
         db, max_attempts=settings.outbox_max_attempts, lease_seconds=settings.outbox_lease_seconds
     )
+    if settings.smtp_relay_url:
+        email_outbound.configure(settings.smtp_relay_url, settings.mail_from)
     if once:
         typer.echo(f"delivered {runner.drain()} item(s)")
         return
+    poller = ImapPoller(db, settings.secret_key)
+    poller.start_thread()
     typer.echo(f"worker {runner.name} delivering from {db.dialect}; Ctrl+C to stop")
     try:
         runner.run_forever()
     except KeyboardInterrupt:
         runner.stop()
+    finally:
+        poller.stop()
 
 
 @db_app.command("upgrade")

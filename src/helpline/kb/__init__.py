@@ -1,0 +1,1 @@
+"""Knowledge base: articles with versions and translations, hybrid search, and the answer bot."""

@@ -1,0 +1,92 @@
+"""Service actions of the answer bot and KB search over the database: every bot turn is logged."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from helpline.audit.service import record
+from helpline.core.actor import Actor
+from helpline.core.errors import Forbidden, NotFound
+from helpline.kb.bot import DEFAULT_THRESHOLD, AnswerBot, BotAnswer
+from helpline.kb.models import KbArticle, KbBotAnswer, KbSettings
+from helpline.kb.search import ArticleSearch
+from helpline.outbox.service import emit
+
+
+@dataclass
+class FoundArticle:
+    article: KbArticle
+    score: float
+    semantic: float
+    lexical: float
+
+
+def bot_threshold(session: Session) -> float:
+    value = session.scalar(select(KbSettings.bot_threshold).where(KbSettings.id == 1))
+    return float(value) if value is not None else DEFAULT_THRESHOLD
+
+
+def search_articles(
+    session: Session, actor: Actor, q: str, *, limit: int = 10, locale: str | None = None
+) -> list[FoundArticle]:
+    loaded = ArticleSearch.for_session(session)
+    result = loaded.index.search(q, k=limit, allowed=loaded.allowed(actor, locale))
+    ids = [loaded.article_ids[h.position] for h in result.hits]
+    rows = {a.id: a for a in session.scalars(select(KbArticle).where(KbArticle.id.in_(ids)))}
+    found = []
+    for hit, article_id in zip(result.hits, ids, strict=True):
+        row = rows.get(article_id)
+        # The index may trail a concurrent unpublish by one request: re-check what is read now.
+        if row is None or row.status != "published" or (not actor.is_staff and row.visibility != "public"):
+            continue
+        found.append(FoundArticle(row, round(hit.score, 4), round(hit.semantic, 4), round(hit.lexical, 4)))
+    return found
+
+
+def answer_question(
+    session: Session, actor: Actor, question: str, *, channel: str = "api", locale: str | None = None
+) -> tuple[BotAnswer, KbBotAnswer]:
+    """Answer from the articles this actor may read, or decline; log the turn either way."""
+    loaded = ArticleSearch.for_session(session)
+    bot = AnswerBot(loaded.index, threshold=bot_threshold(session))
+    answer = bot.answer(question, allowed=loaded.allowed(actor, locale))
+    article_id = int(answer.article_id) if answer.article_id is not None else None
+    log = KbBotAnswer(
+        question=question[:4000],
+        answered=answer.answered,
+        confidence=answer.confidence,
+        threshold=answer.threshold,
+        article_id=article_id,
+        reason=answer.reason,
+        candidates=[{"article_id": int(c.article_id), "score": c.score} for c in answer.candidates],
+        channel=channel,
+        actor_kind=actor.audit_kind,
+        actor_id=actor.id,
+    )
+    session.add(log)
+    session.flush()
+    emit(
+        session,
+        "kb.bot.answered" if answer.answered else "kb.bot.declined",
+        {"bot_answer_id": log.id, "article_id": article_id, "reason": answer.reason, "channel": channel},
+    )
+    return answer, log
+
+
+def record_bot_feedback(session: Session, actor: Actor, bot_answer_id: int, *, helped: bool) -> KbBotAnswer:
+    """The customer (or an agent) says whether the bot's answer helped."""
+    log = session.get(KbBotAnswer, bot_answer_id)
+    if log is None or (not actor.is_staff and (log.actor_kind, log.actor_id) != (actor.audit_kind, actor.id)):
+        raise NotFound(f"bot answer {bot_answer_id} does not exist")
+    if not actor.is_staff and actor.id is None:
+        raise Forbidden("sign in to rate an answer")
+    before = {"helped": log.helped}
+    log.helped = helped
+    record(session, actor, "kb.bot.feedback", "kb_bot_answer", log.id, before, {"helped": helped})
+    emit(
+        session, "kb.bot.feedback", {"bot_answer_id": log.id, "helped": helped, "article_id": log.article_id}
+    )
+    return log

@@ -1,0 +1,235 @@
+"""HTTP adapters for the knowledge base, its search and the answer bot. Thin: parse, call, shape.
+
+Reading articles, searching and asking the bot work without a token (an anonymous reader sees what
+a customer sees: published public articles); anonymous callers are rate limited per client address.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+from sqlalchemy import or_, select
+
+from helpline.core.actor import Actor
+from helpline.core.deps import AppSettings, DbSession, StaffActor, get_actor
+from helpline.core.errors import Invalid
+from helpline.core.pagination import decode_cursor, encode_cursor
+from helpline.core.ratelimit import RateLimiter
+from helpline.kb import answers, service
+from helpline.kb.models import KbArticle, KbArticleVersion
+from helpline.kb.schemas import (
+    ArticleCreate,
+    ArticleOut,
+    ArticlePage,
+    ArticleUpdate,
+    BotAnswerOut,
+    BotFeedbackIn,
+    BotQuestionIn,
+    FeedbackIn,
+    PublishIn,
+    SearchPage,
+    TranslateIn,
+    VersionOut,
+    hit_out,
+)
+
+router = APIRouter(tags=["knowledge base"])
+ANONYMOUS_PER_MINUTE = 60
+
+
+def reader(request: Request, session: DbSession) -> Actor:
+    """The caller if a token is sent, else an anonymous reader (rate limited per client address)."""
+    if request.headers.get("authorization"):
+        return get_actor(request, session)
+    state = request.app.state
+    limiter = getattr(state, "kb_anonymous_limiter", None)
+    if limiter is None:
+        limiter = RateLimiter(limit=ANONYMOUS_PER_MINUTE, window_seconds=60, what="requests without a token")
+        state.kb_anonymous_limiter = limiter
+    client = request.client.host if request.client else "unknown"
+    limiter.check(client)
+    limiter.hit(client)
+    return service.ANONYMOUS
+
+
+Reader = Annotated[Actor, Depends(reader)]
+
+
+def _out(session: DbSession, actor: Actor, article: KbArticle) -> ArticleOut:
+    return ArticleOut.of(article, actor, service.translations_of(session, actor, article))
+
+
+@router.get("/kb/articles", response_model=ArticlePage, summary="List the articles you may read")
+def list_articles(
+    session: DbSession,
+    actor: Reader,
+    settings: AppSettings,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    category: str | None = None,
+    section: str | None = None,
+    locale: str | None = None,
+    status_: Annotated[str | None, Query(alias="status")] = None,
+    visibility: str | None = None,
+    limit: Annotated[int, Query(ge=1)] = 50,
+    cursor: str | None = None,
+) -> ArticlePage:
+    limit = min(limit, settings.page_size_max)
+    stmt = select(KbArticle).where(service.visible_articles(actor)).order_by(KbArticle.id.desc())
+    for column, value in (
+        (KbArticle.category, category),
+        (KbArticle.section, section),
+        (KbArticle.locale, locale),
+        (KbArticle.status, status_),
+        (KbArticle.visibility, visibility),
+    ):
+        if value is not None:
+            stmt = stmt.where(column == value)
+    if q:
+        like = f"%{q.replace('%', '').replace('_', '')}%"
+        if actor.is_staff:
+            stmt = stmt.where(or_(KbArticle.title.ilike(like), KbArticle.body.ilike(like)))
+        else:
+            stmt = stmt.where(
+                or_(KbArticle.published_title.ilike(like), KbArticle.published_body.ilike(like))
+            )
+    after = decode_cursor(cursor, 1)
+    if after:
+        stmt = stmt.where(KbArticle.id < int(after[0]))
+    rows = list(session.scalars(stmt.limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return ArticlePage(
+        items=[ArticleOut.of(a, actor) for a in rows],
+        next_cursor=encode_cursor([rows[-1].id]) if more else None,
+    )
+
+
+@router.post(
+    "/kb/articles",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ArticleOut,
+    summary="Write an article (a draft)",
+)
+def create_article(
+    body: ArticleCreate, session: DbSession, actor: StaffActor, response: Response
+) -> ArticleOut:
+    article = service.create_article(session, actor, **body.model_dump())
+    session.flush()
+    response.headers["Location"] = f"/api/v1/kb/articles/{article.id}"
+    return _out(session, actor, article)
+
+
+@router.get("/kb/articles/{article_id}", response_model=ArticleOut)
+def get_article(article_id: int, session: DbSession, actor: Reader) -> ArticleOut:
+    return _out(session, actor, service.get_visible_article(session, actor, article_id))
+
+
+@router.patch(
+    "/kb/articles/{article_id}", response_model=ArticleOut, summary="Edit; new content is a new draft version"
+)
+def patch_article(article_id: int, body: ArticleUpdate, session: DbSession, actor: StaffActor) -> ArticleOut:
+    try:
+        fields = body.changes()
+    except ValueError as error:
+        raise Invalid.field(str(error).split()[0], str(error)) from None
+    article = service.update_article(session, actor, article_id, **fields)
+    session.flush()
+    return _out(session, actor, article)
+
+
+@router.post(
+    "/kb/articles/{article_id}/publish",
+    response_model=ArticleOut,
+    summary="Publish the current (or a given) version",
+)
+def publish_article(
+    article_id: int, session: DbSession, actor: StaffActor, body: PublishIn | None = None
+) -> ArticleOut:
+    article = service.publish_article(session, actor, article_id, body.version if body else None)
+    session.flush()
+    return _out(session, actor, article)
+
+
+@router.post("/kb/articles/{article_id}/unpublish", response_model=ArticleOut)
+def unpublish_article(article_id: int, session: DbSession, actor: StaffActor) -> ArticleOut:
+    article = service.unpublish_article(session, actor, article_id)
+    session.flush()
+    return _out(session, actor, article)
+
+
+@router.get("/kb/articles/{article_id}/versions", response_model=list[VersionOut], summary="Version history")
+def get_versions(article_id: int, session: DbSession, actor: StaffActor) -> list[VersionOut]:
+    service.get_visible_article(session, actor, article_id)
+    stmt = (
+        select(KbArticleVersion)
+        .where(KbArticleVersion.article_id == article_id)
+        .order_by(KbArticleVersion.number)
+    )
+    return [VersionOut.of(v) for v in session.scalars(stmt)]
+
+
+@router.post(
+    "/kb/articles/{article_id}/translations",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ArticleOut,
+    summary="Add a translation (a draft article linked to the original)",
+)
+def translate_article(
+    article_id: int, body: TranslateIn, session: DbSession, actor: StaffActor
+) -> ArticleOut:
+    article = service.translate_article(
+        session, actor, article_id, locale=body.locale, title=body.title, body=body.body
+    )
+    session.flush()
+    return _out(session, actor, article)
+
+
+@router.post(
+    "/kb/articles/{article_id}/feedback", status_code=status.HTTP_201_CREATED, summary="Was this helpful?"
+)
+def post_feedback(
+    article_id: int, body: FeedbackIn, session: DbSession, actor: Reader
+) -> dict[str, int | bool]:
+    row = service.record_feedback(session, actor, article_id, helpful=body.helpful, comment=body.comment)
+    return {"id": row.id, "helpful": row.helpful}
+
+
+@router.get("/kb/search", response_model=SearchPage, summary="Hybrid search over the articles you may read")
+def search(
+    session: DbSession,
+    actor: Reader,
+    q: Annotated[str, Query(min_length=1, max_length=500)],
+    limit: Annotated[int, Query(ge=1, le=50)] = 10,
+    locale: str | None = None,
+) -> SearchPage:
+    found = answers.search_articles(session, actor, q, limit=limit, locale=locale)
+    return SearchPage(items=[hit_out(f.article, f.score) for f in found])
+
+
+@router.post(
+    "/bot/answer", response_model=BotAnswerOut, summary="Answer from the KB with a citation, or hand over"
+)
+def bot_answer(body: BotQuestionIn, session: DbSession, actor: Reader) -> BotAnswerOut:
+    answer, log = answers.answer_question(
+        session, actor, body.question, channel=body.channel, locale=body.locale
+    )
+    cited = session.get(KbArticle, log.article_id) if log.article_id is not None else None
+    suggestions = []
+    if not answer.answered and answer.reason == "low_confidence":
+        ids = [int(c.article_id) for c in answer.candidates[:3]]
+        rows = {a.id: a for a in session.scalars(select(KbArticle).where(KbArticle.id.in_(ids)))}
+        suggestions = [
+            hit_out(rows[int(c.article_id)], c.score)
+            for c in answer.candidates[:3]
+            if int(c.article_id) in rows
+        ]
+    return BotAnswerOut.of(log.id, answer, cited, suggestions)
+
+
+@router.post("/bot/answers/{answer_id}/feedback", summary="Did the bot's answer help?")
+def bot_feedback(
+    answer_id: int, body: BotFeedbackIn, session: DbSession, actor: Reader
+) -> dict[str, int | bool | None]:
+    log = answers.record_bot_feedback(session, actor, answer_id, helped=body.helped)
+    return {"id": log.id, "helped": log.helped}

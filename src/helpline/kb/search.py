@@ -1,0 +1,132 @@
+"""The search index over the database's published articles, kept in memory per process.
+
+One ``HybridIndex`` per database holds every published article (public and internal, all locales);
+each search passes a mask of what the actor may see (customers and anonymous readers: public only),
+so access is decided in the same step that ranks. ``kb_settings.generation`` grows on every article
+change; a search that sees a newer generation rebuilds the index, re-encoding only texts it has not
+seen (vectors are cached by text). That suits tens of thousands of articles per process: past that,
+persist the vectors per article version and shard by locale.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from helpline.core.actor import Actor
+from helpline.kb.models import KbArticle, KbSettings
+from helpline.kb.retrieval import Article, HybridIndex, TextEncoder, Vectors, default_encoder
+
+
+class CachingEncoder:
+    """Remembers vectors by text so a rebuild only encodes what changed."""
+
+    def __init__(self, inner: TextEncoder | None = None) -> None:
+        self._inner = inner
+        self._cache: dict[str, Vectors] = {}
+        self._used: set[str] = set()
+        self._lock = threading.Lock()
+
+    @property
+    def inner(self) -> TextEncoder:
+        if self._inner is None:
+            self._inner = default_encoder()
+        return self._inner
+
+    def encode(self, texts: list[str], batch_size: int = 32) -> Vectors:
+        if len(texts) == 1:  # queries: not worth caching
+            return self.inner.encode(texts, batch_size)
+        with self._lock:
+            missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
+            if missing:
+                for text, vector in zip(missing, self.inner.encode(missing, batch_size), strict=True):
+                    self._cache[text] = vector
+            self._used.update(texts)
+            if not texts:
+                return np.zeros((0, 384), dtype=np.float32)
+            return np.stack([self._cache[t] for t in texts])
+
+    def forget_unused(self) -> None:
+        with self._lock:
+            self._cache = {t: v for t, v in self._cache.items() if t in self._used}
+            self._used = set()
+
+
+@dataclass
+class LoadedIndex:
+    generation: tuple[int, str]
+    index: HybridIndex
+    article_ids: list[int]
+    public: npt.NDArray[np.bool_]
+    locales: list[str]
+
+    def allowed(self, actor: Actor, locale: str | None = None) -> npt.NDArray[np.bool_]:
+        mask = np.ones(len(self.article_ids), dtype=bool) if actor.is_staff else self.public.copy()
+        if locale:
+            mask &= np.array(
+                [loc == locale or loc.split("-")[0] == locale for loc in self.locales], dtype=bool
+            )
+        return mask
+
+
+class ArticleSearch:
+    """Process-wide: one loaded index per database URL."""
+
+    _lock = threading.Lock()
+    _loaded: dict[str, LoadedIndex] = {}
+    _encoder: CachingEncoder | None = None
+
+    @classmethod
+    def use_encoder(cls, encoder: TextEncoder | None) -> None:
+        """Swap the encoder (tests may pass one); drops every loaded index."""
+        with cls._lock:
+            cls._encoder = CachingEncoder(encoder)
+            cls._loaded = {}
+
+    @classmethod
+    def for_session(cls, session: Session) -> LoadedIndex:
+        key = str(session.get_bind().engine.url)
+        row = session.execute(
+            select(KbSettings.generation, KbSettings.updated_at).where(KbSettings.id == 1)
+        ).first()
+        # The timestamp tells a recreated settings row (restored or truncated database) apart.
+        generation = (int(row.generation), str(row.updated_at)) if row else (0, "")
+        current = cls._loaded.get(key)
+        if current is not None and current.generation == generation:
+            return current
+        with cls._lock:
+            current = cls._loaded.get(key)
+            if current is not None and current.generation == generation:
+                return current
+            if cls._encoder is None:
+                cls._encoder = CachingEncoder()
+            rows = session.execute(
+                select(
+                    KbArticle.id,
+                    KbArticle.published_title,
+                    KbArticle.published_body,
+                    KbArticle.visibility,
+                    KbArticle.locale,
+                )
+                .where(KbArticle.status == "published")
+                .order_by(KbArticle.id)
+            ).all()
+            articles = [
+                Article(str(r.id), r.published_title or "", r.published_body or "", r.locale) for r in rows
+            ]
+            index = HybridIndex(articles, encoder=cls._encoder)
+            cls._encoder.forget_unused()
+            loaded = LoadedIndex(
+                generation=generation,
+                index=index,
+                article_ids=[r.id for r in rows],
+                public=np.array([r.visibility == "public" for r in rows], dtype=bool),
+                locales=[r.locale for r in rows],
+            )
+            cls._loaded[key] = loaded
+            return loaded
