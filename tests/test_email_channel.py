@@ -262,6 +262,15 @@ def test_garbage_still_becomes_a_ticket_with_the_original_kept(
     assert original.status_code == 200 and original.content in (raw, raw + b"\r\n")
 
 
+def test_overlong_lines_are_accepted_not_refused(db: Database, smtp_server: tuple[str, int]) -> None:
+    raw, _ = make_email(subject="Long line")
+    raw = raw.replace(b"Hello, my parcel", b"x" * 5000 + b" Hello, my parcel")
+    deliver(smtp_server, raw)
+    drain(db)
+    [ticket] = tickets(db)
+    assert "x" * 5000 in messages(db, ticket.id)[0].text
+
+
 def test_http_intake_for_relays(db: Database, world: World) -> None:
     raw, _ = make_email(subject="Via HTTP")
     first = world.admin.post("/api/v1/email/inbound", content=raw, headers={"Content-Type": "message/rfc822"})

@@ -59,13 +59,25 @@ class InboundHandler:
         return "250 2.0.0 Message accepted"
 
 
+class LenientSMTP(SMTP):
+    """RFC 5321 caps lines at 1,000 octets, but real mail (long HTML lines, unwrapped bodies) breaks
+    that every day and common MTAs accept it; refusing would lose the customer's message."""
+
+    line_length_limit = 1024 * 1024
+
+
+class LenientController(Controller):
+    def factory(self) -> SMTP:
+        return LenientSMTP(self.handler, **self.SMTP_kwargs)
+
+
 class InboundSMTPServer:
     """aiosmtpd in a background thread, started and stopped by ``helpline serve`` (and tests)."""
 
     def __init__(self, db: Database, listen: str, *, restrict_to_mailboxes: bool = False) -> None:
         host, _, port = listen.rpartition(":")
         self.handler = InboundHandler(db, restrict_to_mailboxes=restrict_to_mailboxes)
-        self.controller = Controller(
+        self.controller = LenientController(
             self.handler,
             hostname=host,
             port=int(port),
