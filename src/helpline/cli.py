@@ -14,6 +14,7 @@ from helpline.core.db import Database
 from helpline.core.errors import DomainError
 from helpline.core.settings import Settings, SettingsError, load_settings
 from helpline.eval_cli import eval_app
+from helpline.kb_cli import kb_app
 
 app = typer.Typer(help="Helpline: an open-source customer service platform.", no_args_is_help=True)
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
@@ -21,6 +22,7 @@ token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(token_app, name="token")
 app.add_typer(eval_app, name="eval")
+app.add_typer(kb_app, name="kb")
 
 
 def _settings() -> Settings:

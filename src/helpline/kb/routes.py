@@ -6,6 +6,7 @@ a customer sees: published public articles); anonymous callers are rate limited 
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
@@ -16,7 +17,9 @@ from helpline.core.deps import AppSettings, DbSession, StaffActor, get_actor
 from helpline.core.errors import Invalid
 from helpline.core.pagination import decode_cursor, encode_cursor
 from helpline.core.ratelimit import RateLimiter
+from helpline.core.schemas import Out
 from helpline.kb import answers, service
+from helpline.kb.gaps import gap_report
 from helpline.kb.models import KbArticle, KbArticleVersion
 from helpline.kb.schemas import (
     ArticleCreate,
@@ -233,3 +236,30 @@ def bot_feedback(
 ) -> dict[str, int | bool | None]:
     log = answers.record_bot_feedback(session, actor, answer_id, helped=body.helped)
     return {"id": log.id, "helped": log.helped}
+
+
+class GapOut(Out):
+    question: str
+    count: int
+    declined: int
+    unhelpful: int
+    examples: list[str]
+    articles: list[int]
+    last_asked: dt.datetime | None
+
+
+@router.get(
+    "/kb/gaps",
+    response_model=list[GapOut],
+    summary="Questions the bot declined or answered unhelpfully, grouped by meaning, most asked first",
+)
+def kb_gaps(
+    session: DbSession,
+    actor: StaffActor,
+    days: Annotated[int, Query(ge=1, le=365)] = 30,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> list[GapOut]:
+    return [
+        GapOut.model_validate(c, from_attributes=True)
+        for c in gap_report(session, actor, days=days, limit=limit)
+    ]
