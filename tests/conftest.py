@@ -33,13 +33,15 @@ PG_URL = os.environ.get("HELPLINE_TEST_DATABASE_URL", "")
 
 
 @pytest.fixture(scope="session")
-def database_template(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> str:
-    """Migrate once per test worker: a template SQLite file, or a PostgreSQL database."""
+def database_template(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[str]:
+    """Migrate once per test worker: a template SQLite file, or a PostgreSQL database (named by
+    worker and process, so two test runs against one server never share a database)."""
     if not PG_URL:
         path = tmp_path_factory.mktemp("template") / "template.db"
         upgrade(f"sqlite:///{path}")
-        return str(path)
-    name = f"helpline_test_{worker_id}"
+        yield str(path)
+        return
+    name = f"helpline_test_{worker_id}_{os.getpid()}"
     admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -47,7 +49,11 @@ def database_template(tmp_path_factory: pytest.TempPathFactory, worker_id: str) 
     admin.dispose()
     url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
     upgrade(url)
-    return url
+    yield url
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 @pytest.fixture
