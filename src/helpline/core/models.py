@@ -7,17 +7,31 @@ from helpline.customers.models import Customer, CustomerIdentity, Organization
 from helpline.email.models import EmailReference, InboundEmail, Mailbox, TicketParticipant
 from helpline.kb.models import KbArticle, KbArticleVersion, KbBotAnswer, KbFeedback, KbRelated, KbSettings
 from helpline.outbox.models import OutboxItem
+from helpline.routing.models import AgentRouting, TeamRouting
+from helpline.sla.models import (
+    BusinessHours,
+    Holiday,
+    HolidayCalendar,
+    SlaPolicy,
+    SlaTarget,
+    TeamBusinessHours,
+    TicketSla,
+)
 from helpline.tickets.models import Attachment, Message, Ticket, TicketEvent, TicketTag
 from helpline.webhooks.models import Webhook
 
 __all__ = [
+    "AgentRouting",
     "ApiToken",
     "Attachment",
     "AuditEntry",
     "Base",
+    "BusinessHours",
     "Customer",
     "CustomerIdentity",
     "EmailReference",
+    "Holiday",
+    "HolidayCalendar",
     "InboundEmail",
     "KbArticle",
     "KbArticleVersion",
@@ -29,11 +43,16 @@ __all__ = [
     "Message",
     "Organization",
     "OutboxItem",
+    "SlaPolicy",
+    "SlaTarget",
     "Team",
+    "TeamBusinessHours",
     "TeamMember",
+    "TeamRouting",
     "Ticket",
     "TicketEvent",
     "TicketParticipant",
+    "TicketSla",
     "TicketTag",
     "User",
     "Webhook",

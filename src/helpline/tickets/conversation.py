@@ -18,7 +18,11 @@ from helpline.core.errors import Forbidden, Invalid, NotFound
 from helpline.customers.models import Customer
 from helpline.outbox.service import emit
 from helpline.tickets.access import get_visible_ticket, visible_messages, visible_tickets
-from helpline.tickets.hooks import run_public_reply_hooks
+from helpline.tickets.hooks import (
+    run_customer_message_hooks,
+    run_public_reply_hooks,
+    run_ticket_created_hooks,
+)
 from helpline.tickets.models import Attachment, Message, Ticket, TicketTag
 from helpline.tickets.search import index_ticket
 from helpline.tickets.service import UNSET, NewMessage, add_event, update_ticket
@@ -147,6 +151,7 @@ def add_message(
         record(session, actor, "ticket.reopen", "ticket", ticket.id, {"status": old}, {"status": "open"})
     elif row.author_kind == "agent" and not row.internal and ticket.status == "new" and status is UNSET:
         status = "open"
+    run_customer_message_hooks(session, ticket, row)
     if row.author_kind in ("agent", "system") and not row.internal:
         run_public_reply_hooks(session, ticket, row)
     what = "ticket.note" if row.internal else "ticket.reply"
@@ -199,6 +204,7 @@ def _follow_up(
         {"follow_up_of_id": closed.id, "status": "new"},
     )
     emit(session, "ticket.created", {"ticket_id": follow.id, "requester_id": follow.requester_id})
+    run_ticket_created_hooks(session, follow)
     index_ticket(session, follow.id)
     return row
 

@@ -17,6 +17,7 @@ from helpline.core.errors import Conflict, Forbidden, Invalid
 from helpline.customers.models import Customer
 from helpline.outbox.service import emit
 from helpline.tickets.access import get_visible_ticket
+from helpline.tickets.hooks import run_ticket_changed_hooks, run_ticket_created_hooks
 from helpline.tickets.models import CHANNELS, PRIORITIES, STATUSES, Ticket, TicketEvent, TicketTag
 from helpline.tickets.search import index_ticket
 
@@ -150,6 +151,7 @@ def create_ticket(
     append_message(session, actor, ticket, message, on_behalf_of=requester)
     record(session, actor, "ticket.create", "ticket", ticket.id, None, snapshot(ticket))
     emit(session, "ticket.created", {"ticket_id": ticket.id, "requester_id": requester.id})
+    run_ticket_created_hooks(session, ticket)
     index_ticket(session, ticket.id)
     return ticket
 
@@ -220,6 +222,7 @@ def update_ticket(
             add_event(session, ticket, actor, kind, old=old[key], new=new[key])
     record(session, actor, "ticket.update", "ticket", ticket.id, old, new)
     emit(session, "ticket.updated", {"ticket_id": ticket.id, "changes": new})
+    run_ticket_changed_hooks(session, ticket, old, new)
     if "subject" in new:
         index_ticket(session, ticket.id)
     return ticket
@@ -260,6 +263,7 @@ def merge_tickets(session: Session, actor: Actor, source_id: int, target_id: int
     )
     record(session, actor, "ticket.merge_target", "ticket", target.id, None, {"merged_ticket_id": source.id})
     emit(session, "ticket.merged", {"ticket_id": target.id, "merged_ticket_id": source.id})
+    run_ticket_changed_hooks(session, source, {"status": before["status"]}, {"status": "closed"})
     session.flush()
     index_ticket(session, target.id)
     return target

@@ -1,0 +1,1 @@
+"""Routing: team queues, assignment modes, agent presence and capacity."""

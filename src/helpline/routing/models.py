@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from helpline.core.db import Base, utcnow
+
+MODES = ("manual", "round_robin", "least_loaded")
+PRESENCES = ("online", "away", "offline")
+
+
+class TeamRouting(Base):
+    """How a team's queue hands out tickets; ``last_user_id`` is the round-robin cursor."""
+
+    __tablename__ = "routing_teams"
+
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True)
+    mode: Mapped[str] = mapped_column(String(16), default="manual")
+    last_user_id: Mapped[int | None]
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class AgentRouting(Base):
+    """An agent's presence and capacity: open tickets at once, with chats counted separately."""
+
+    __tablename__ = "routing_agents"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    presence: Mapped[str] = mapped_column(String(16), default="offline")
+    capacity: Mapped[int] = mapped_column(default=10)
+    chat_capacity: Mapped[int] = mapped_column(default=3)
+    presence_changed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_assigned_at: Mapped[dt.datetime | None]

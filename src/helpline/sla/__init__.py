@@ -1,0 +1,1 @@
+"""SLA: business hours, holiday calendars, policies and per-ticket clocks."""
