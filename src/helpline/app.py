@@ -1,4 +1,4 @@
-"""The ASGI application: REST API under /api/v1, health check, and a landing page."""
+"""The ASGI application: REST API under /api/v1, health check, and the web pages."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
-from fastapi.responses import HTMLResponse
 from sqlalchemy import text
 
 from helpline import __version__
@@ -23,7 +22,10 @@ from helpline.email.routes import router as email_router
 from helpline.kb.routes import router as kb_router
 from helpline.outbox import handlers as _handlers  # noqa: F401  (registers the event handler)
 from helpline.outbox.runner import OutboxRunner
+from helpline.routing.routes import router as routing_router
+from helpline.sla.routes import router as sla_router
 from helpline.tickets.routes import router as tickets_router
+from helpline.web import install as install_web
 from helpline.webhooks.routes import router as webhooks_router
 
 API_PREFIX = "/api/v1"
@@ -75,6 +77,8 @@ def create_app(
         accounts_router,
         email_router,
         kb_router,
+        sla_router,
+        routing_router,
         webhooks_router,
         audit_router,
     )
@@ -88,25 +92,5 @@ def create_app(
             session.execute(text("SELECT 1"))
         return {"status": "ok", "version": __version__, "database": db.dialect}
 
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def index() -> str:
-        return LANDING.replace("{version}", __version__)
-
+    install_web(app)  # agent workspace, portal and admin pages; "/" leads to the workspace
     return app
-
-
-LANDING = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Helpline</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;color:#1a1a1a}
-code{background:#f2f2f2;padding:.1rem .3rem;border-radius:3px}a{color:#0b57d0}</style></head>
-<body><main><h1>Helpline {version}</h1>
-<p>The service desk is running. The agent workspace and customer portal are on the way; today the
-REST API is the way in.</p>
-<ul><li><a href="/api/v1/openapi.json">OpenAPI description</a></li>
-<li><a href="/api/v1/docs">Interactive API docs</a></li>
-<li><a href="/healthz">Health check</a></li></ul>
-<p>Create a token with <code>helpline token create --email you@example.com</code> and call
-<code>curl -H "Authorization: Bearer TOKEN" http://HOST/api/v1/tickets</code>.</p>
-</main></body></html>
-"""

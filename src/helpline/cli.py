@@ -108,6 +108,8 @@ def worker(
     from helpline.email.imap import ImapPoller
     from helpline.outbox import handlers as _handlers  # noqa: F401
     from helpline.outbox.runner import OutboxRunner
+    from helpline.routing import jobs as _routing_jobs  # noqa: F401  (routing hooks and jobs)
+    from helpline.sla import hooks as _sla_hooks  # noqa: F401  (SLA clocks and the sla.check job)
 
     settings = _settings()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")

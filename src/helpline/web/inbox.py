@@ -1,0 +1,128 @@
+"""The agent inbox: named views, their counts in one query, sorting, search and pages.
+
+Every statement starts from ``visible_tickets(actor)``, so a view can never show a ticket the agent
+may not open. Counts for all views come from a single aggregate query.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, false, func, select
+from sqlalchemy.orm import Session
+
+from helpline.core.actor import Actor
+from helpline.core.db import utcnow
+from helpline.core.errors import Invalid
+from helpline.tickets.access import visible_tickets
+from helpline.tickets.models import Ticket
+from helpline.tickets.queries import ticket_load_options
+from helpline.tickets.search import matching_tickets, terms
+
+UNSOLVED = ("new", "open", "pending", "on-hold")
+RECENT_DAYS = 7
+PAGE_SIZE = 25
+MAX_PAGE = 400
+
+# (key, label): labels are message ids, translated in the template.
+VIEWS = (
+    ("mine", "My tickets"),
+    ("unassigned", "Unassigned"),
+    ("team", "My teams"),
+    ("open", "All open"),
+    ("pending", "Pending"),
+    ("solved", "Recently solved"),
+)
+SORTS = (
+    ("priority", "Priority"),
+    ("waiting", "Waiting longest"),
+    ("newest", "Newest"),
+    ("updated", "Recently updated"),
+)
+PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
+
+
+def view_condition(view: str, actor: Actor, now: dt.datetime) -> ColumnElement[bool]:
+    if view == "mine":
+        return and_(Ticket.assignee_id == actor.id, Ticket.status.in_(UNSOLVED))
+    if view == "unassigned":
+        return and_(Ticket.assignee_id.is_(None), Ticket.status.in_(("new", "open")))
+    if view == "team":
+        if not actor.team_ids:
+            return false()
+        return and_(Ticket.team_id.in_(sorted(actor.team_ids)), Ticket.status.in_(UNSOLVED))
+    if view == "open":
+        return Ticket.status.in_(("new", "open"))
+    if view == "pending":
+        return Ticket.status.in_(("pending", "on-hold"))
+    if view == "solved":
+        since = now - dt.timedelta(days=RECENT_DAYS)
+        return and_(
+            Ticket.status.in_(("solved", "closed")),
+            func.coalesce(Ticket.solved_at, Ticket.updated_at) >= since,
+        )
+    raise Invalid.field("view", f"must be one of {', '.join(k for k, _ in VIEWS)}")
+
+
+def _base(actor: Actor) -> list[ColumnElement[bool]]:
+    return [visible_tickets(actor), Ticket.merged_into_id.is_(None)]
+
+
+def view_counts(session: Session, actor: Actor) -> dict[str, int]:
+    """How many tickets each view holds, in one query."""
+    now = utcnow()
+    columns = [func.count().filter(view_condition(key, actor, now)).label(key) for key, _ in VIEWS]
+    row = session.execute(select(*columns).select_from(Ticket).where(*_base(actor))).one()
+    return {key: int(row._mapping[key] or 0) for key, _ in VIEWS}
+
+
+def waiting_since() -> Any:
+    return func.coalesce(Ticket.last_customer_message_at, Ticket.created_at)
+
+
+def _order(sort: str) -> list[Any]:
+    if sort == "priority":
+        rank = case(PRIORITY_RANK, value=Ticket.priority, else_=9)
+        return [rank, waiting_since(), Ticket.id]
+    if sort == "waiting":
+        return [waiting_since(), Ticket.id]
+    if sort == "updated":
+        return [Ticket.updated_at.desc(), Ticket.id.desc()]
+    if sort == "newest":
+        return [Ticket.id.desc()]
+    raise Invalid.field("sort", f"must be one of {', '.join(k for k, _ in SORTS)}")
+
+
+@dataclass
+class InboxPage:
+    tickets: list[Ticket]
+    page: int
+    has_next: bool
+
+
+def inbox_page(
+    session: Session, actor: Actor, *, view: str, sort: str, q: str = "", page: int = 1
+) -> InboxPage:
+    """One page of a view (or of search results across every ticket the agent may see)."""
+    if page < 1 or page > MAX_PAGE:
+        raise Invalid.field("page", f"must be between 1 and {MAX_PAGE}")
+    where = _base(actor)
+    q = q.strip()
+    if q:
+        if not terms(q):
+            raise Invalid.field("q", "give at least one word to search for")
+        where.append(matching_tickets(session, q, include_internal=actor.is_staff))
+    else:
+        where.append(view_condition(view, actor, utcnow()))
+    stmt = (
+        select(Ticket)
+        .where(*where)
+        .order_by(*_order(sort))
+        .offset((page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE + 1)
+        .options(*ticket_load_options())
+    )
+    rows = list(session.scalars(stmt))
+    return InboxPage(rows[:PAGE_SIZE], page, len(rows) > PAGE_SIZE)
