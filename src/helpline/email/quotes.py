@@ -124,7 +124,14 @@ def _cut_point(lines: list[str]) -> tuple[int, bool]:
     return len(lines), True
 
 
+_LIST_FOOTER = re.compile(r"mailing list|unsubscribe|list-?info|mailman/listinfo", re.IGNORECASE)
+
+
 def _split_signature(lines: list[str]) -> tuple[list[str], list[str]]:
+    for index, line in enumerate(lines):  # a mailing list's footer, wherever the quote left it
+        if _RULE.match(line.strip()) and any(_LIST_FOOTER.search(n) for n in lines[index + 1 : index + 4]):
+            body, footer = _split_signature(lines[:index])
+            return body, footer + lines[index:]
     for index in range(len(lines) - 1, -1, -1):
         line = lines[index]
         if _SIGNATURE_MARK.match(line.rstrip("\n")) and len(lines) - index <= 15:
