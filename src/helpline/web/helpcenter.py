@@ -1,0 +1,132 @@
+"""The public help center: categories, search and articles at readable URLs, with "was this helpful?".
+
+Anyone may read it; it shows what a customer may see (published, public articles). URLs are
+``/help/`` (categories), ``/help/search?q=…`` and ``/help/<locale>/<slug>``. Feedback forms carry a
+CSRF token bound to a small anonymous session cookie, and are rate limited per client address.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request, Response
+from sqlalchemy import select
+
+from helpline.core.deps import DbSession
+from helpline.core.errors import NotFound
+from helpline.core.ratelimit import RateLimiter
+from helpline.kb import answers, service
+from helpline.kb.markdown import render_markdown
+from helpline.kb.models import KbArticle
+from helpline.web import i18n
+from helpline.web.auth import new_session, read_session, write_session
+from helpline.web.render import WebRoute, choose_language, redirect, render
+
+router = APIRouter(prefix="/help", include_in_schema=False, route_class=WebRoute)
+HELP_COOKIE = "hl_help"
+FEEDBACK_PER_MINUTE = 10
+
+
+def _published(locale: str) -> Any:
+    return (
+        select(KbArticle)
+        .where(service.visible_articles(service.ANONYMOUS), KbArticle.locale == locale)
+        .order_by(KbArticle.category, KbArticle.section, KbArticle.published_title)
+    )
+
+
+def _page(request: Request, template: str, context: dict[str, Any], status: int = 200) -> Response:
+    web = read_session(request, HELP_COOKIE) or new_session()
+    settings = request.app.state.settings
+    response = render(
+        request, template, {"area": "help", "csrf": web.csrf_token(settings), **context}, status=status
+    )
+    if web.fresh:
+        write_session(request, response, HELP_COOKIE, web)
+    return response
+
+
+@router.get("/")
+def home(request: Request, session: DbSession) -> Response:
+    locale = choose_language(request)
+    categories: dict[str, list[KbArticle]] = defaultdict(list)
+    for article in session.scalars(_published(locale).limit(2000)):
+        categories[article.category or i18n.gettext("General")].append(article)
+    return _page(request, "help_home.html", {"categories": dict(categories), "locale": locale})
+
+
+@router.get("/search")
+def search(request: Request, session: DbSession, q: str = "") -> Response:
+    locale = choose_language(request)
+    query = q.strip()[:500]
+    found = (
+        answers.search_articles(session, service.ANONYMOUS, query, limit=10, locale=locale) if query else []
+    )
+    return _page(request, "help_search.html", {"q": query, "found": found, "locale": locale})
+
+
+def _article(session: DbSession, locale: str, slug: str) -> KbArticle:
+    article = session.scalar(
+        select(KbArticle).where(
+            service.visible_articles(service.ANONYMOUS), KbArticle.locale == locale, KbArticle.slug == slug
+        )
+    )
+    if article is None:
+        raise NotFound("this article does not exist or is not published")
+    return article
+
+
+@router.get("/{locale}/{slug}")
+def article_page(request: Request, session: DbSession, locale: str, slug: str, thanks: str = "") -> Response:
+    article = _article(session, locale, slug)
+    translations = service.translations_of(session, service.ANONYMOUS, article)
+    body = render_markdown(article.published_body or "")
+    context = {
+        "article": article,
+        "body": body,
+        "translations": translations,
+        "thanks": thanks,
+        "preferred_language": article.locale,
+    }
+    return _page(request, "help_article.html", context)
+
+
+@router.post("/{locale}/{slug}/feedback")
+def feedback(
+    request: Request,
+    session: DbSession,
+    locale: str,
+    slug: str,
+    helpful: Annotated[str, Form(max_length=3)] = "",
+    comment: Annotated[str, Form(max_length=2000)] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    article = _article(session, locale, slug)
+    web = read_session(request, HELP_COOKIE)
+    if web is None or not web.csrf_ok(request.app.state.settings, csrf_token):
+        error = i18n.gettext("This form has expired. Please try again.")
+        return _page(request, "help_article.html", _error(session, article, error, comment), status=403)
+    if helpful not in {"yes", "no"}:
+        error = i18n.gettext("Please choose Yes or No.")
+        return _page(request, "help_article.html", _error(session, article, error, comment), status=422)
+    limiter = getattr(request.app.state, "help_feedback_limiter", None)
+    if limiter is None:
+        limiter = RateLimiter(limit=FEEDBACK_PER_MINUTE, window_seconds=60, what="feedback messages")
+        request.app.state.help_feedback_limiter = limiter
+    client = request.client.host if request.client else "unknown"
+    limiter.check(client)
+    limiter.hit(client)
+    service.record_feedback(session, service.ANONYMOUS, article.id, helpful=helpful == "yes", comment=comment)
+    return redirect(f"/help/{article.locale}/{article.slug}?thanks=1#feedback")
+
+
+def _error(session: DbSession, article: KbArticle, error: str, comment: str) -> dict[str, Any]:
+    return {
+        "article": article,
+        "body": render_markdown(article.published_body or ""),
+        "translations": service.translations_of(session, service.ANONYMOUS, article),
+        "error": error,
+        "comment": comment,
+        "preferred_language": article.locale,
+    }
