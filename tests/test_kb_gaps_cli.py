@@ -85,3 +85,36 @@ def test_a_bad_record_imports_nothing_and_names_the_line(cli_env: Path) -> None:
     assert "nothing imported" in result.output and "line 2" in result.output
     listing = CliRunner().invoke(cli, ["kb", "export", str(cli_env / "out.jsonl")])
     assert "exported 0 article(s)" in listing.output
+
+
+def test_customer_handover_carries_the_bot_conversation(world: World, client: TestClient) -> None:
+    created = world.admin.post("/api/v1/kb/articles", json=ARTICLE).json()
+    world.admin.post(f"/api/v1/kb/articles/{created['id']}/publish", json={})
+    first = world.customer.post("/api/v1/bot/answer", json={"question": "How do I reset my password?"}).json()
+    second = world.customer.post("/api/v1/bot/answer", json={"question": "Can I pay with PayPal?"}).json()
+    stranger = world.other_customer.post("/api/v1/bot/answer", json={"question": "My secret question"}).json()
+    handed = world.customer.post(
+        "/api/v1/bot/handover",
+        json={
+            "question": "I still need help with payment",
+            "bot_answer_ids": [first["id"], second["id"], stranger["id"]],
+        },
+    )
+    assert handed.status_code == 201, handed.text
+    ticket_id = handed.json()["ticket_id"]
+    ticket = world.agent.get(f"/api/v1/tickets/{ticket_id}").json()
+    assert "bot-handover" in ticket["tags"] and ticket["requester"]["email"] == "carla@example.com"
+    text = world.agent.get(f"/api/v1/tickets/{ticket_id}/messages").json()["items"][0]["text"]
+    assert "reset my password" in text and "Reset your password" in text and "PayPal" in text
+    assert "declined" in text and "My secret question" not in text
+    assert "I still need help with payment" in text
+
+
+def test_anonymous_handover_needs_an_email_and_keeps_the_transcript(world: World, client: TestClient) -> None:
+    body = {"question": "Talk to a person please", "conversation": [{"question": "Where is my parcel?"}]}
+    refused = client.post("/api/v1/bot/handover", json=body)
+    assert refused.status_code == 422 and "email" in refused.text
+    handed = client.post("/api/v1/bot/handover", json={**body, "email": "new.visitor@example.com"})
+    assert handed.status_code == 201, handed.text
+    messages = world.agent.get(f"/api/v1/tickets/{handed.json()['ticket_id']}/messages").json()["items"]
+    assert "Where is my parcel?" in messages[0]["text"]

@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
+from pydantic import Field, StringConstraints
 from sqlalchemy import or_, select
 
 from helpline.core.actor import Actor
@@ -17,9 +18,10 @@ from helpline.core.deps import AppSettings, DbSession, StaffActor, get_actor
 from helpline.core.errors import Invalid
 from helpline.core.pagination import decode_cursor, encode_cursor
 from helpline.core.ratelimit import RateLimiter
-from helpline.core.schemas import Out
+from helpline.core.schemas import Email, Out, Strict
 from helpline.kb import answers, service
 from helpline.kb.gaps import gap_report
+from helpline.kb.handover import Turn, hand_over_to_agent
 from helpline.kb.models import KbArticle, KbArticleVersion
 from helpline.kb.schemas import (
     ArticleCreate,
@@ -29,6 +31,7 @@ from helpline.kb.schemas import (
     BotAnswerOut,
     BotFeedbackIn,
     BotQuestionIn,
+    Channel,
     FeedbackIn,
     PublishIn,
     SearchPage,
@@ -263,3 +266,42 @@ def kb_gaps(
         GapOut.model_validate(c, from_attributes=True)
         for c in gap_report(session, actor, days=days, limit=limit)
     ]
+
+
+class HandoverTurn(Strict):
+    question: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+    answer: Annotated[str, StringConstraints(max_length=2000)] = ""
+
+
+class HandoverIn(Strict):
+    question: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+    conversation: Annotated[list[HandoverTurn], Field(max_length=20)] = []
+    bot_answer_ids: Annotated[list[int], Field(max_length=20)] = []
+    email: Email | None = None
+    name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=120)] = ""
+    channel: Channel = "web"
+
+
+class HandoverOut(Out):
+    ticket_id: int
+    status: str
+
+
+@router.post(
+    "/bot/handover",
+    status_code=status.HTTP_201_CREATED,
+    response_model=HandoverOut,
+    summary="Hand the conversation to a person: opens a ticket carrying everything already said",
+)
+def bot_handover(body: HandoverIn, session: DbSession, actor: Reader) -> HandoverOut:
+    ticket = hand_over_to_agent(
+        session,
+        actor,
+        question=body.question,
+        turns=[Turn(t.question, t.answer) for t in body.conversation],
+        bot_answer_ids=body.bot_answer_ids,
+        email=body.email,
+        name=body.name,
+        channel=body.channel,
+    )
+    return HandoverOut(ticket_id=ticket.id, status=ticket.status)
