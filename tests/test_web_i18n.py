@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from helpline.web import admin, agent, inbox, portal
+from helpline.web import admin, agent, inbox, macros, portal
 from helpline.web.catalog_de import DE, EN
 from helpline.web.deps import CsrfFailed
 from helpline.web.i18n import _, from_accept_language, set_language
@@ -40,6 +40,17 @@ INDIRECT = [
     *portal.STATUS_LABELS.values(),
     *portal.NEXT_STEPS.values(),
     *portal.EXPECTED.values(),
+    *portal.DONE.values(),
+    *macros.DONE.values(),
+    "Choose a macro first.",
+    "Give it a title.",
+    "Write the text.",
+    "A macro needs a reply, a note or at least one field change.",
+    "Give the view a name.",
+    "This view no longer exists.",
+    "Select at least two tickets to merge.",
+    "Unknown placeholders were left as typed: {names}. Edit them before sending.",
+    "Placeholders filled for each ticket:",
 ]
 
 

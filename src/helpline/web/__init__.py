@@ -56,8 +56,12 @@ def install(app: FastAPI) -> None:
     from helpline.web.admin import router as admin_router
     from helpline.web.agent import router as agent_router
     from helpline.web.bulk import router as bulk_router
+    from helpline.web.helpcenter import router as help_router
+    from helpline.web.kb_panel import router as kb_panel_router
     from helpline.web.live import router as live_router
+    from helpline.web.macros import router as macros_router
     from helpline.web.portal import router as portal_router
+    from helpline.web.saved_views import router as saved_views_router
 
     app.state.helpline_web_installed = True
     app.state.web_signin_guard = SignInGuard()
@@ -74,4 +78,8 @@ def install(app: FastAPI) -> None:
     app.include_router(bulk_router)
     app.include_router(live_router)
     app.include_router(admin_router)
+    app.include_router(macros_router)
+    app.include_router(saved_views_router)
     app.include_router(portal_router)
+    app.include_router(help_router)
+    app.include_router(kb_panel_router)

@@ -18,6 +18,8 @@ from helpline.core.deps import DbSession
 from helpline.core.errors import DomainError, Invalid, Unauthorized
 from helpline.core.ratelimit import TooManyRequests
 from helpline.customers.service import get_customer
+from helpline.macros.saved_views import list_saved_views
+from helpline.macros.service import list_canned_replies, list_macros
 from helpline.tickets.access import get_visible_ticket, visible_tickets
 from helpline.tickets.conversation import add_message, get_attachment, list_messages
 from helpline.tickets.models import PRIORITIES, STATUSES, Ticket
@@ -35,7 +37,7 @@ from helpline.web.auth import (
 from helpline.web.collision import Presence, written_since
 from helpline.web.deps import Agent, AgentContext, check_csrf, load_agent
 from helpline.web.files import attachment_response, read_uploads
-from helpline.web.inbox import SORTS, VIEWS, inbox_page, view_counts
+from helpline.web.inbox import SORTS, VIEWS, inbox_page, saved_key, view_counts
 from helpline.web.render import WebRoute, is_htmx, redirect, render
 from helpline.web.timeline import timeline
 
@@ -171,21 +173,28 @@ def render_inbox(
     selected: frozenset[int] = frozenset(),
     status: int = 200,
 ) -> Response:
-    counts = view_counts(session, ctx.actor)
+    saved_views = list_saved_views(session, ctx.actor)
+    counts = view_counts(session, ctx.actor, saved_views)
+    saved = next((v for v in saved_views if saved_key(v) == view), None)
+    if view.startswith("saved:") and saved is None:
+        error, view = error or "This view no longer exists.", ""
     if not view:
         view = "mine" if counts["mine"] else "open"
     try:
-        result = inbox_page(session, ctx.actor, view=view, sort=sort, q=q, page=page)
+        result = inbox_page(session, ctx.actor, view=view, sort=sort, q=q, page=page, saved=saved)
     except Invalid as exc:
         if exc.errors and exc.errors[0].field == "q":
             error = "Give at least one word to search for."
-            result = inbox_page(session, ctx.actor, view=view, sort=sort, page=1)
+            result = inbox_page(session, ctx.actor, view=view, sort=sort, page=1, saved=saved)
         else:
             raise
     context = {
         "ctx": ctx,
         "area": "agent",
         "views": VIEWS,
+        "saved_views": [(saved_key(v), v.name) for v in saved_views],
+        "saved": saved,
+        "view_title": saved.name if saved else dict(VIEWS).get(view, ""),
         "sorts": SORTS,
         "counts": counts,
         "view": view,
@@ -240,6 +249,9 @@ def ticket_context(session: Session, ctx: AgentContext, ticket_id: int, **extra:
         "priorities": PRIORITIES,
         "composer": {"text": "", "mode": "reply", "status": "", "error": ""},
         "last_message_id": max((m.id for m in messages), default=0),
+        "canned_replies": list_canned_replies(session, ctx.actor),
+        "macros": list_macros(session, ctx.actor),
+        "macro_error": "",
         "fields_form": None,
         "fields_error": "",
         "flash": "",
@@ -264,6 +276,8 @@ FLASHES = {
     "fields": "Ticket updated.",
     "assign_me": "Assigned to you.",
     "solve": "Ticket solved.",
+    "macro": "Macro applied.",
+    "merged": "The selected tickets were merged into this one.",
 }
 
 

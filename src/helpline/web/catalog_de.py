@@ -303,6 +303,103 @@ DE: dict[str, str] = {
     "within 4 hours": "innerhalb von 4 Stunden",
     "within 1 business day": "innerhalb von 1 Werktag",
     "within 2 business days": "innerhalb von 2 Werktagen",
+    # canned replies, macros, saved views, portal actions
+    "A view lists the tickets that match every filter you set. Only you see it.": (
+        "Eine Ansicht zeigt die Tickets, die alle gesetzten Filter erfüllen. Nur Sie sehen sie."
+    ),
+    "Add a canned reply": "Textbaustein hinzufügen",
+    "Add a macro": "Makro hinzufügen",
+    "Add tags": "Tags hinzufügen",
+    "Any": "Beliebig",
+    "Anything else in double braces is left as typed.": (
+        "Alles andere in doppelten geschweiften Klammern bleibt unverändert."
+    ),
+    "Apply macro: {title}": "Makro anwenden: {title}",
+    "Ask to escalate": "Eskalation anfordern",
+    "Back to administration": "Zurück zur Verwaltung",
+    "Back to the inbox": "Zurück zum Posteingang",
+    "Canned replies": "Textbausteine",
+    "Canned replies and macros": "Textbausteine und Makros",
+    "Canned reply": "Textbaustein",
+    "Changes": "Änderungen",
+    "Channel": "Kanal",
+    "Close this request": "Diese Anfrage schließen",
+    "Create one": "Eines anlegen",
+    "Delete view {name}": "Ansicht {name} löschen",
+    "Delete {title}": "{title} löschen",
+    "Everyone": "Alle",
+    "Everyone (all teams)": "Alle (alle Teams)",
+    "Insert into message": "In die Nachricht einfügen",
+    "Is your problem solved? Close the request; a reply later reopens it.": (
+        "Ist Ihr Problem gelöst? Schließen Sie die Anfrage; eine spätere Antwort öffnet sie wieder."
+    ),
+    "Macro applied.": "Makro angewendet.",
+    "Macros": "Makros",
+    "Me": "Ich",
+    "Merge into the oldest selected ticket": "In das älteste ausgewählte Ticket zusammenführen",
+    "My views": "Meine Ansichten",
+    "New view": "Neue Ansicht",
+    "New view…": "Neue Ansicht …",
+    "No canned replies yet.": "Noch keine Textbausteine.",
+    "No macros yet.": "Noch keine Makros.",
+    "Not happy with how this is going? Tell us why (optional)": (
+        "Nicht zufrieden mit dem Verlauf? Sagen Sie uns, warum (optional)"
+    ),
+    "Post the text as": "Text senden als",
+    "Posts": "Sendet",
+    "Public reply": "Öffentliche Antwort",
+    "Remove tags": "Tags entfernen",
+    "Save canned reply": "Textbaustein speichern",
+    "Save macro": "Makro speichern",
+    "Save view": "Ansicht speichern",
+    "Set assignee": "Bearbeiter setzen",
+    "Set team": "Team setzen",
+    "Something else?": "Noch etwas?",
+    "Status (any if none is ticked)": "Status (beliebig, wenn keiner angekreuzt ist)",
+    "Text": "Text",
+    "Text to post (optional)": "Zu sendender Text (optional)",
+    "The customer asked to escalate this request": "Der Kunde hat die Eskalation dieser Anfrage angefordert",
+    "The selected tickets were merged into this one.": (
+        "Die ausgewählten Tickets wurden in dieses zusammengeführt."
+    ),
+    "Title": "Titel",
+    "Unknown placeholders were left as typed: {names}. Edit them before sending.": (
+        "Unbekannte Platzhalter wurden unverändert gelassen: {names}. Bearbeiten Sie sie vor dem Senden."
+    ),
+    "Who may use it": "Wer es verwenden darf",
+    "Whoever applies the macro": "Wer das Makro anwendet",
+    "Words in the conversation": "Wörter in der Unterhaltung",
+    "You asked to escalate this request. A team lead will look at it.": (
+        "Sie haben die Eskalation dieser Anfrage angefordert. Eine Teamleitung sieht sie sich an."
+    ),
+    "whoever applies it": "wer es anwendet",
+    "Placeholders filled for each ticket:": "Platzhalter, die für jedes Ticket ausgefüllt werden:",
+    "Canned reply saved.": "Textbaustein gespeichert.",
+    "Canned reply deleted.": "Textbaustein gelöscht.",
+    "Macro saved.": "Makro gespeichert.",
+    "Macro deleted.": "Makro gelöscht.",
+    "Choose a macro first.": "Wählen Sie zuerst ein Makro.",
+    "Give it a title.": "Geben Sie einen Titel an.",
+    "Write the text.": "Schreiben Sie den Text.",
+    "A macro needs a reply, a note or at least one field change.": (
+        "Ein Makro braucht eine Antwort, eine Notiz oder mindestens eine Feldänderung."
+    ),
+    "Give the view a name.": "Geben Sie der Ansicht einen Namen.",
+    "This view no longer exists.": "Diese Ansicht gibt es nicht mehr.",
+    "Select at least two tickets to merge.": "Wählen Sie mindestens zwei Tickets zum Zusammenführen.",
+    "Your request is closed. Thank you for letting us know.": (
+        "Ihre Anfrage ist geschlossen. Danke für Ihre Rückmeldung."
+    ),
+    "Thank you. A team lead will look at your request.": (
+        "Danke. Eine Teamleitung sieht sich Ihre Anfrage an."
+    ),
+    "channel:email": "E-Mail",
+    "channel:chat": "Chat",
+    "channel:web": "Web",
+    "channel:api": "API",
+    "channel:phone": "Telefon",
+    "channel:sms": "SMS",
+    "channel:social": "Soziale Medien",
 }
 
 EN: dict[str, str] = {
@@ -316,4 +413,11 @@ EN: dict[str, str] = {
     "priority:normal": "Normal",
     "priority:high": "High",
     "priority:urgent": "Urgent",
+    "channel:email": "Email",
+    "channel:chat": "Chat",
+    "channel:web": "Web form",
+    "channel:api": "API",
+    "channel:phone": "Phone",
+    "channel:sms": "SMS",
+    "channel:social": "Social",
 }

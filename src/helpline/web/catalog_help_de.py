@@ -36,4 +36,5 @@ HELP_DE: dict[str, str] = {
     "Insert excerpt": "Auszug einfügen",
     "Internal article: read it, don't send it.": "Interner Artikel: lesen, nicht versenden.",
     "No matching articles.": "Keine passenden Artikel.",
+    "Suggested articles": "Vorgeschlagene Artikel",
 }

@@ -1,12 +1,14 @@
 """The agent inbox: named views, their counts in one query, sorting, search and pages.
 
 Every statement starts from ``visible_tickets(actor)``, so a view can never show a ticket the agent
-may not open. Counts for all views come from a single aggregate query.
+may not open, and that holds for the agent's own saved views (``macros.saved_views``) too. Counts for
+all views come from a single aggregate query.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +18,8 @@ from sqlalchemy.orm import Session
 from helpline.core.actor import Actor
 from helpline.core.db import utcnow
 from helpline.core.errors import Invalid
+from helpline.macros.models import SavedView
+from helpline.macros.saved_views import condition as saved_condition
 from helpline.tickets.access import visible_tickets
 from helpline.tickets.models import Ticket
 from helpline.tickets.queries import ticket_load_options
@@ -70,12 +74,21 @@ def _base(actor: Actor) -> list[ColumnElement[bool]]:
     return [visible_tickets(actor), Ticket.merged_into_id.is_(None)]
 
 
-def view_counts(session: Session, actor: Actor) -> dict[str, int]:
-    """How many tickets each view holds, in one query."""
+def view_counts(session: Session, actor: Actor, saved: Sequence[SavedView] = ()) -> dict[str, int]:
+    """How many tickets each view holds (the agent's saved views too), in one query."""
     now = utcnow()
     columns = [func.count().filter(view_condition(key, actor, now)).label(key) for key, _ in VIEWS]
+    columns += [
+        func.count().filter(saved_condition(session, actor, v.filters)).label(f"saved_{v.id}") for v in saved
+    ]
     row = session.execute(select(*columns).select_from(Ticket).where(*_base(actor))).one()
-    return {key: int(row._mapping[key] or 0) for key, _ in VIEWS}
+    counts = {key: int(row._mapping[key] or 0) for key, _ in VIEWS}
+    counts.update({saved_key(v): int(row._mapping[f"saved_{v.id}"] or 0) for v in saved})
+    return counts
+
+
+def saved_key(view: SavedView) -> str:
+    return f"saved:{view.id}"
 
 
 def waiting_since() -> Any:
@@ -103,7 +116,14 @@ class InboxPage:
 
 
 def inbox_page(
-    session: Session, actor: Actor, *, view: str, sort: str, q: str = "", page: int = 1
+    session: Session,
+    actor: Actor,
+    *,
+    view: str,
+    sort: str,
+    q: str = "",
+    page: int = 1,
+    saved: SavedView | None = None,
 ) -> InboxPage:
     """One page of a view (or of search results across every ticket the agent may see)."""
     if page < 1 or page > MAX_PAGE:
@@ -114,6 +134,8 @@ def inbox_page(
         if not terms(q):
             raise Invalid.field("q", "give at least one word to search for")
         where.append(matching_tickets(session, q, include_internal=actor.is_staff))
+    elif saved is not None:
+        where.append(saved_condition(session, actor, saved.filters))
     else:
         where.append(view_condition(view, actor, utcnow()))
     stmt = (

@@ -17,6 +17,7 @@ from helpline.core.deps import DbSession
 from helpline.core.errors import DomainError, Invalid
 from helpline.tickets.access import get_visible_ticket, visible_tickets
 from helpline.tickets.conversation import add_message, get_attachment, list_messages
+from helpline.tickets.customer_actions import ask_to_escalate, close_own_ticket
 from helpline.tickets.models import Ticket
 from helpline.tickets.service import NewMessage, create_ticket
 from helpline.web.auth import (
@@ -43,6 +44,10 @@ EXPECTED = {
     "high": "within 4 hours",
     "normal": "within 1 business day",
     "low": "within 2 business days",
+}
+DONE = {
+    "closed": "Your request is closed. Thank you for letting us know.",
+    "escalated": "Thank you. A team lead will look at your request.",
 }
 STATUS_LABELS = {
     "new": "Received",
@@ -122,16 +127,21 @@ def _ticket_context(session: Session, pc: PortalContext, ticket_id: int, **extra
     )
     assert ticket is not None
     messages = list_messages(session, pc.actor, ticket_id, after_id=None, limit=MAX_MESSAGES)
-    values: dict[str, Any] = {"composer": {"text": "", "error": ""}, "flash": "", **extra}
+    values: dict[str, Any] = {"composer": {"text": "", "error": ""}, "flash": "", "action_error": "", **extra}
     entries = timeline(session, ticket.id, messages, for_customer=True)
     return _base(pc, ticket=ticket, messages=messages, entries=entries, **values)
 
 
 @router.get("/tickets/{ticket_id}")
 def portal_ticket(
-    request: Request, session: DbSession, pc: PortalCustomer, ticket_id: int, sent: bool = False
+    request: Request,
+    session: DbSession,
+    pc: PortalCustomer,
+    ticket_id: int,
+    sent: bool = False,
+    done: str = "",
 ) -> Response:
-    flash = "Thank you, your message was sent." if sent else ""
+    flash = "Thank you, your message was sent." if sent else DONE.get(done, "")
     context = _ticket_context(session, pc, ticket_id, flash=flash)
     if context["ticket"].merged_into_id is not None:
         return redirect(f"/portal/tickets/{context['ticket'].merged_into_id}")
@@ -177,6 +187,62 @@ def portal_reply(
     if is_htmx(request):
         return Response(status_code=200, headers={"HX-Redirect": f"/portal/tickets/{target}?sent=1"})
     return redirect(f"/portal/tickets/{target}?sent=1")
+
+
+def _after_action(
+    request: Request,
+    session: Session,
+    pc: PortalContext,
+    ticket_id: int,
+    flash: str,
+    status: int = 200,
+    **extra: Any,
+) -> Response:
+    context = _ticket_context(session, pc, ticket_id, flash=flash, **extra)
+    if is_htmx(request):
+        return render(request, "_portal_ticket.html", context, status=status)
+    if status == 200:
+        return redirect(f"/portal/tickets/{ticket_id}?done={extra.get('done_key', '')}")
+    return render(request, "portal_ticket.html", context, status=status)
+
+
+@router.post("/tickets/{ticket_id}/close")
+def portal_close(
+    request: Request,
+    session: DbSession,
+    pc: PortalCustomer,
+    ticket_id: int,
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, pc.web, csrf_token)
+    try:
+        close_own_ticket(session, pc.actor, ticket_id)
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        session.rollback()
+        return _after_action(request, session, pc, ticket_id, "", status=409, action_error=exc.detail)
+    return _after_action(request, session, pc, ticket_id, DONE["closed"], done_key="closed")
+
+
+@router.post("/tickets/{ticket_id}/escalate")
+def portal_escalate(
+    request: Request,
+    session: DbSession,
+    pc: PortalCustomer,
+    ticket_id: int,
+    reason: Annotated[str, Form(max_length=5000)] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, pc.web, csrf_token, kept=reason)
+    try:
+        ask_to_escalate(session, pc.actor, ticket_id, reason)
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        session.rollback()
+        return _after_action(request, session, pc, ticket_id, "", status=409, action_error=exc.detail)
+    return _after_action(request, session, pc, ticket_id, DONE["escalated"], done_key="escalated")
 
 
 @router.get("/new")

@@ -142,5 +142,30 @@
   }
   connectLive();
 
+  // Canned replies: insert the filled text at the cursor instead of reloading the page (the form
+  // still works without scripts: it then opens the ticket with the text in the composer).
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.hasAttribute || !form.hasAttribute("data-canned-picker") || !window.fetch) return;
+    event.preventDefault();
+    var url = form.action + "?" + new URLSearchParams(new FormData(form)).toString();
+    fetch(url, {headers: {"Accept": "application/json"}, credentials: "same-origin"})
+      .then(function (response) { if (!response.ok) throw new Error(response.status); return response.json(); })
+      .then(function (data) {
+        var text = document.getElementById("composer-text");
+        if (!text) return;
+        var start = text.selectionStart || 0, end = text.selectionEnd || 0;
+        text.value = text.value.slice(0, start) + data.text + text.value.slice(end);
+        text.focus();
+        text.selectionStart = text.selectionEnd = start + data.text.length;
+        var status = document.getElementById("canned-status");
+        if (status) {
+          status.textContent = data.unknown.length
+            ? status.getAttribute("data-unknown-label").replace("{names}", data.unknown.join(", ")) : "";
+        }
+      })
+      .catch(function () { form.submit(); });
+  });
+
   rememberList();
 })();
