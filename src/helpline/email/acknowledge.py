@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.orm import object_session
+
 from helpline.tickets.models import Ticket
 
-# Until SLA policies exist, expected first-response times per priority, in plain words.
+# Without an SLA policy for the ticket, expected first-response times per priority, in plain words.
 EXPECTED = {
     "en": {
         "urgent": "within 1 hour",
@@ -19,6 +24,73 @@ EXPECTED = {
         "low": "innerhalb von 2 Werktagen",
     },
 }
+
+# With one, the first-response due time in the time zone of the ticket's business hours.
+DAYS = {
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+    "de": ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"),
+}
+MONTHS = {
+    "en": [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ],
+    "de": [
+        "Januar",
+        "Februar",
+        "März",
+        "April",
+        "Mai",
+        "Juni",
+        "Juli",
+        "August",
+        "September",
+        "Oktober",
+        "November",
+        "Dezember",
+    ],
+}
+
+
+def expected_by(due: dt.datetime, zone: str, lang: str) -> str:
+    """``by Monday, 23 November 2026, 14:00 (Europe/Berlin)`` in the customer's language."""
+    try:
+        local = due.astimezone(ZoneInfo(zone))
+    except (ZoneInfoNotFoundError, ValueError):
+        local, zone = due.astimezone(dt.UTC), "UTC"
+    day, month = DAYS[lang][local.weekday()], MONTHS[lang][local.month - 1]
+    if lang == "de":
+        return f"bis {day}, {local.day}. {month} {local.year}, {local:%H:%M} Uhr ({zone})"
+    return f"by {day}, {local.day} {month} {local.year}, {local:%H:%M} ({zone})"
+
+
+def _expected(ticket: Ticket, lang: str) -> str:
+    session = object_session(ticket)
+    if session is not None:
+        from helpline.sla.models import BusinessHours, TicketSla
+        from helpline.sla.queries import first_response_due
+
+        due = first_response_due(session, ticket.id)
+        if due is not None:
+            state = session.get(TicketSla, ticket.id)
+            hours = (
+                session.get(BusinessHours, state.business_hours_id)
+                if state and state.business_hours_id
+                else None
+            )
+            return expected_by(due, hours.timezone if hours else "UTC", lang)
+    return EXPECTED[lang][ticket.priority]
+
 
 TEMPLATES = {
     "en": (
@@ -53,7 +125,7 @@ def render_acknowledgement(ticket: Ticket, language: str | None, team: str) -> t
         "id": ticket.id,
         "name": greeting_name,
         "subject": ticket.subject,
-        "expected": EXPECTED[lang][ticket.priority],
+        "expected": _expected(ticket, lang),
         "team": team,
     }
     return subject.format(**values), body.format(**values).replace("Hallo ,", "Hallo,")

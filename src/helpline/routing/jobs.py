@@ -22,6 +22,7 @@ from helpline.routing.service import (
     REQUEUE_JOB,
     return_to_queue,
     returnable_tickets,
+    route_arrival,
     route_ticket,
     schedule_drain,
     waiting_tickets,
@@ -55,13 +56,13 @@ def requeue_agent(db: Database, job: Job) -> None:
 @on_ticket_created
 def route_on_created(session: Session, ticket: Ticket) -> None:
     if ticket.team_id is not None and ticket.assignee_id is None:
-        route_ticket(session, SYSTEM, ticket.id)
+        route_arrival(session, ticket)
 
 
 @on_ticket_changed
 def route_on_changed(session: Session, ticket: Ticket, old: dict[str, Any], new: dict[str, Any]) -> None:
     if "team_id" in new and ticket.assignee_id is None and ticket.team_id is not None:
-        route_ticket(session, SYSTEM, ticket.id)
+        route_arrival(session, ticket)
     freed = ("status" in new and old["status"] in ACTIVE and new["status"] not in ACTIVE) or (
         "assignee_id" in new and old["assignee_id"] is not None
     )

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from helpline.core.db import Base, utcnow
 
-MODES = ("manual", "round_robin", "least_loaded")
+MODES = ("manual", "round_robin", "least_loaded", "skills")
 PRESENCES = ("online", "away", "offline")
 
 
@@ -33,3 +33,14 @@ class AgentRouting(Base):
     chat_capacity: Mapped[int] = mapped_column(default=3)
     presence_changed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_assigned_at: Mapped[dt.datetime | None]
+
+
+class AgentSkill(Base):
+    """A skill of an agent with a level (1 basic … 5 expert): ``lang:de`` for a language, or a topic
+    named like the ticket tags it covers (``billing``, ``returns``)."""
+
+    __tablename__ = "routing_agent_skills"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    skill: Mapped[str] = mapped_column(String(64), primary_key=True)
+    level: Mapped[int] = mapped_column(default=3)

@@ -18,11 +18,12 @@ from helpline.core.schemas import Strict
 from helpline.routing import jobs as _jobs  # noqa: F401  (hooks and jobs)
 from helpline.routing.models import AgentRouting, TeamRouting
 from helpline.routing.service import ACTIVE, loads, route_ticket, set_team_mode, update_agent
+from helpline.routing.skills import set_skills, skills_of
 from helpline.tickets.access import get_visible_ticket
 from helpline.tickets.models import Ticket
 
 router = APIRouter(tags=["routing"])
-Mode = Literal["manual", "round_robin", "least_loaded"]
+Mode = Literal["manual", "round_robin", "least_loaded", "skills"]
 Presence = Literal["online", "away", "offline"]
 Capacity = Annotated[int, Field(ge=0, le=1000)]
 
@@ -52,6 +53,17 @@ class AgentOut(BaseModel):
     chat_capacity: int
     load: int
     chat_load: int
+
+
+class SkillsIn(Strict):
+    """Skill name to level, 1 (basic) to 5 (expert): ``{"lang:de": 5, "billing": 3}``."""
+
+    skills: dict[Annotated[str, Field(min_length=1, max_length=64)], Annotated[int, Field(ge=1, le=5)]]
+
+
+class SkillsOut(BaseModel):
+    user_id: int
+    skills: dict[str, int]
 
 
 class RouteOut(BaseModel):
@@ -144,3 +156,19 @@ def patch_agent(user_id: int, body: AgentIn, session: DbSession, actor: StaffAct
 def route_now(ticket_id: int, session: DbSession, actor: StaffActor) -> RouteOut:
     get_visible_ticket(session, actor, ticket_id)
     return RouteOut(ticket_id=ticket_id, assignee_id=route_ticket(session, actor, ticket_id))
+
+
+@router.get("/routing/agents/{user_id}/skills", response_model=SkillsOut)
+def get_skills(user_id: int, session: DbSession, _actor: StaffActor) -> SkillsOut:
+    if session.get(User, user_id) is None:
+        raise NotFound(f"user {user_id} does not exist")
+    return SkillsOut(user_id=user_id, skills=skills_of(session, [user_id])[user_id])
+
+
+@router.put(
+    "/routing/agents/{user_id}/skills",
+    response_model=SkillsOut,
+    summary="Replace an agent's skills (languages as lang:<code>, topics named like tags)",
+)
+def put_skills(user_id: int, body: SkillsIn, session: DbSession, actor: AdminActor) -> SkillsOut:
+    return SkillsOut(user_id=user_id, skills=set_skills(session, actor, user_id, body.skills))

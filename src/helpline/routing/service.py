@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from helpline.accounts.models import Team, TeamMember, User
@@ -26,6 +26,7 @@ from helpline.core.db import utcnow
 from helpline.core.errors import Forbidden, Invalid, NotFound
 from helpline.outbox.service import emit, enqueue
 from helpline.routing.models import MODES, PRESENCES, AgentRouting, TeamRouting
+from helpline.routing.skills import choose_by_skill, skills_of, ticket_needs
 from helpline.tickets.access import get_visible_ticket
 from helpline.tickets.models import Ticket
 from helpline.tickets.service import add_event, update_ticket
@@ -113,11 +114,16 @@ def route_ticket(session: Session, actor: Actor, ticket_id: int) -> int | None:
             considered=considered,
         )
         return None
-    chosen = _choose(team, available, load)
     now = utcnow()
+    if team.mode == "skills":
+        needs = ticket_needs(session, ticket)
+        skills = skills_of(session, [a.user_id for a in available])
+        chosen, reason = choose_by_skill(needs, available, load, skills)
+    else:
+        chosen = _choose(team, available, load)
     if team.mode == "round_robin":
         reason = f"round robin: next online agent with free capacity after user {team.last_user_id}"
-    else:
+    elif team.mode == "least_loaded":
         reason = f"least loaded: {load.get(chosen.user_id, 0)} active tickets, the fewest among those online"
     team.last_user_id, team.updated_at = chosen.user_id, now
     chosen.last_assigned_at = now
@@ -164,6 +170,41 @@ def waiting_tickets(session: Session, team_id: int, limit: int = 50) -> list[int
         .limit(limit)
     )
     return list(session.scalars(stmt))
+
+
+def waiting_ahead(session: Session, ticket: Ticket, limit: int = 20) -> list[int]:
+    """Waiting tickets of the ticket's team that go before it: more urgent, or as urgent and older."""
+    if ticket.team_id is None:
+        return []
+    urgency = case(URGENCY, value=Ticket.priority, else_=9)
+    mine = URGENCY.get(ticket.priority, 9)
+    stmt = (
+        select(Ticket.id)
+        .where(
+            Ticket.team_id == ticket.team_id,
+            Ticket.assignee_id.is_(None),
+            Ticket.status.in_(ACTIVE),
+            Ticket.merged_into_id.is_(None),
+            Ticket.id != ticket.id,
+            or_(urgency < mine, and_(urgency == mine, Ticket.id < ticket.id)),
+        )
+        .order_by(urgency, Ticket.id)
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
+
+
+def route_arrival(session: Session, ticket: Ticket) -> int | None:
+    """Route a ticket that just arrived or moved in, urgent first: tickets already waiting that go
+    before it (more urgent, or as urgent and older) are given out first, in that order, so a new
+    arrival never takes the place of a more urgent ticket in the queue."""
+    team = session.get(TeamRouting, ticket.team_id) if ticket.team_id is not None else None
+    if team is None or team.mode == "manual":
+        return None
+    for waiting_id in waiting_ahead(session, ticket):
+        if route_ticket(session, SYSTEM, waiting_id) is None:
+            break
+    return route_ticket(session, SYSTEM, ticket.id)
 
 
 def route_waiting(session: Session, team_id: int, limit: int = 50) -> list[int]:

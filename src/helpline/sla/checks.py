@@ -15,6 +15,7 @@ first, like every ticket action) so two sweepers never fire the same clock.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_, select
@@ -30,6 +31,17 @@ from helpline.tickets.models import Ticket
 from helpline.tickets.service import add_event
 
 CHECK_JOB = "sla.check"
+
+# Called inside the transaction that records a breach (escalation subscribes here), so what they
+# write commits with the breach record and runs exactly once per breached clock.
+BreachHook = Callable[[Session, Ticket, SlaTarget], None]
+BREACH_HOOKS: list[BreachHook] = []
+
+
+def on_breach(hook: BreachHook) -> BreachHook:
+    if hook not in BREACH_HOOKS:
+        BREACH_HOOKS.append(hook)
+    return hook
 
 
 def due_clause(now: dt.datetime) -> ColumnElement[bool]:
@@ -63,6 +75,8 @@ def record_breach(session: Session, ticket: Ticket, target: SlaTarget, at: dt.da
     add_event(session, ticket, SYSTEM, "sla_breached", **{k: v for k, v in data.items() if k != "ticket_id"})
     record(session, SYSTEM, "sla.breach", "ticket", ticket.id, None, data)
     emit(session, "sla.breached", data)
+    for hook in BREACH_HOOKS:
+        hook(session, ticket, target)
 
 
 def record_warning(session: Session, ticket: Ticket, target: SlaTarget, at: dt.datetime) -> None:

@@ -1,0 +1,1 @@
+"""Escalation tiers, customer escalation requests, team leads, and goodwill authority limits."""
