@@ -1,0 +1,38 @@
+"""Chat's plug-ins: agents' public replies reach the visitor's socket; unanswered chats go to email."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from helpline.chat.models import ChatConversation
+from helpline.chat.service import FOLLOWUP_JOB, channel_of, conversations_of_ticket, follow_up
+from helpline.core.db import Database
+from helpline.outbox.runner import Job, handler
+from helpline.realtime import queue_event
+from helpline.tickets.hooks import on_public_reply
+from helpline.tickets.models import Message, Ticket
+
+
+@on_public_reply
+def chat_public_reply(session: Session, ticket: Ticket, message: Message) -> None:
+    """A public reply on a chat ticket goes to the visitor's open widgets once it commits; if the chat
+    already turned into an email follow-up, it goes by email as well."""
+    if ticket.channel != "chat":
+        return
+    from helpline.email import outbound
+
+    for conv in conversations_of_ticket(session, ticket.id):
+        queue_event(session, channel_of(conv.visitor_id), "message", {"id": message.id})
+        if conv.followup_at is not None and message.author_kind == "agent" and outbound.CONFIG.relay_url:
+            signature = f"\n\n--\n{message.author_user.name if message.author_user else 'Support'}"
+            outbound.queue_email(
+                session, ticket, text=message.text + signature, kind="reply", message=message
+            )
+
+
+@handler(FOLLOWUP_JOB)
+def chat_unanswered(db: Database, job: Job) -> None:
+    with db.transaction() as session:
+        conv = session.get(ChatConversation, int(job.payload["conversation_id"]))
+        if conv is not None:
+            follow_up(session, conv)
