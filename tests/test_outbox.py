@@ -86,7 +86,7 @@ def test_a_crash_before_delivery_loses_nothing(world: World, db: Database, recei
     ticket = new_ticket(world.agent)
     # A worker claims the event and dies before delivering it: its lease is left behind.
     dead = _runner(db, lease_seconds=5)
-    assert {j.payload["event"] for j in dead.claim()} == {
+    assert {j.payload["event"] for j in dead.claim() if j.kind == "event"} == {
         "customer.created",
         "ticket.created",
         "message.created",

@@ -8,8 +8,10 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from sqlalchemy import text
 
-from helpline import __version__
+from helpline import __version__, chat, realtime
 from helpline.accounts.routes import router as accounts_router
+from helpline.assist import enrich as assist_enrich
+from helpline.assist.routes import router as assist_router
 from helpline.audit.routes import router as audit_router
 from helpline.core import problems
 from helpline.core.db import Database
@@ -19,7 +21,9 @@ from helpline.customers.routes import router as customers_router
 from helpline.email import outbound as email_outbound
 from helpline.email import service as _email_service  # noqa: F401  (registers the ingest job)
 from helpline.email.routes import router as email_router
+from helpline.escalation.routes import router as escalation_router
 from helpline.kb.routes import router as kb_router
+from helpline.macros.routes import router as macros_router
 from helpline.outbox import handlers as _handlers  # noqa: F401  (registers the event handler)
 from helpline.outbox.runner import OutboxRunner
 from helpline.routing.routes import router as routing_router
@@ -45,15 +49,19 @@ def create_app(
     start_worker = settings.embedded_worker if run_worker is None else run_worker
     if settings.smtp_relay_url:
         email_outbound.configure(settings.smtp_relay_url, settings.mail_from)
+    assist_enrich.configure(data_dir=settings.data_dir)  # where the workspace's trained models live
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        broker = realtime.broker_of(_app)
+        await broker.start()
         if start_worker:
             runner.start_thread()
         try:
             yield
         finally:
             runner.stop()
+            await broker.stop()
 
     app = FastAPI(
         title="Helpline API",
@@ -77,8 +85,11 @@ def create_app(
         accounts_router,
         email_router,
         kb_router,
+        macros_router,
         sla_router,
         routing_router,
+        escalation_router,
+        assist_router,
         webhooks_router,
         audit_router,
     )
@@ -92,5 +103,7 @@ def create_app(
             session.execute(text("SELECT 1"))
         return {"status": "ok", "version": __version__, "database": db.dialect}
 
+    realtime.install(app)  # live events: Redis pub/sub with HELPLINE_REDIS_URL, else in-process
+    chat.install(app, api_prefix=API_PREFIX)
     install_web(app)  # agent workspace, portal and admin pages; "/" leads to the workspace
     return app

@@ -103,13 +103,10 @@ def worker(
     once: Annotated[bool, typer.Option("--once", help="Deliver what is due, then exit.")] = False,
 ) -> None:
     """Deliver the outbox (emails, webhooks, events). Run as many as you like."""
+    import helpline.app as _features  # noqa: F401  (importing the app registers every feature's hooks and jobs)
     from helpline.email import outbound as email_outbound
-    from helpline.email import service as _email_service  # noqa: F401  (registers the ingest job)
     from helpline.email.imap import ImapPoller
-    from helpline.outbox import handlers as _handlers  # noqa: F401
     from helpline.outbox.runner import OutboxRunner
-    from helpline.routing import jobs as _routing_jobs  # noqa: F401  (routing hooks and jobs)
-    from helpline.sla import hooks as _sla_hooks  # noqa: F401  (SLA clocks and the sla.check job)
 
     settings = _settings()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
@@ -119,6 +116,12 @@ def worker(
     )
     if settings.smtp_relay_url:
         email_outbound.configure(settings.smtp_relay_url, settings.mail_from)
+    from helpline import realtime
+    from helpline.assist import enrich as assist_enrich
+
+    assist_enrich.configure(data_dir=settings.data_dir)
+
+    realtime.attach(db, realtime.make_broker(settings.redis_url))  # chat follow-ups reach open sockets
     if once:
         typer.echo(f"delivered {runner.drain()} item(s)")
         return
