@@ -165,11 +165,17 @@ class OutboxRunner:
     def start_thread(self) -> threading.Thread:
         thread = threading.Thread(target=self.run_forever, name="helpline-outbox", daemon=True)
         thread.start()
+        self._thread = thread
         return thread
 
-    def stop(self) -> None:
+    def stop(self, wait: float = 30.0) -> None:
+        """Stop taking work and wait (up to ``wait`` seconds) for the job in hand to finish, so
+        nothing is left half-done when the process or its database goes away."""
         self.stopping.set()
         self.wake.set()
         if event.contains(self.db.sessions, "after_commit", self._after_commit):
             event.remove(self.db.sessions, "after_commit", self._after_commit)
             event.remove(self.db.sessions, "after_soft_rollback", self._after_rollback)
+        thread: threading.Thread | None = getattr(self, "_thread", None)
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(wait)
