@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Collection
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 
@@ -32,3 +33,15 @@ class Strict(BaseModel):
 
 class Out(BaseModel):
     model_config = ConfigDict(from_attributes=True)
+
+
+def sent_fields(model: BaseModel, not_null: Collection[str] | None = None) -> dict[str, Any]:
+    """The fields a PATCH body actually sent. ``null`` is refused (422, naming the field) for the
+    fields in ``not_null``, or for every field when ``not_null`` is None."""
+    from helpline.core.errors import Invalid
+
+    sent = model.model_dump(include=model.model_fields_set)
+    for key, value in sent.items():
+        if value is None and (not_null is None or key in not_null):
+            raise Invalid.field(key, f"{key} cannot be null")
+    return sent

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from helpline.core.db import utcnow
 from helpline.core.deps import AdminActor, CurrentActor, DbSession, StaffActor
-from helpline.core.errors import Forbidden, Invalid
+from helpline.core.errors import Forbidden
 from helpline.escalation import goodwill, leads, service
 from helpline.escalation import hooks as _hooks  # noqa: F401  (keyword and SLA-breach hooks, job)
 from helpline.escalation.models import EscalationRequest
@@ -56,10 +56,7 @@ def create_tier(body: TierIn, session: DbSession, actor: AdminActor) -> TierOut:
 
 @router.patch("/escalation/tiers/{tier_id}", response_model=TierOut)
 def patch_tier(tier_id: int, body: TierPatch, session: DbSession, actor: AdminActor) -> TierOut:
-    try:
-        changes = body.changes()
-    except ValueError as error:
-        raise Invalid.field(str(error).split()[0], str(error)) from None
+    changes = body.changes()
     return TierOut.of(service.update_tier(session, actor, tier_id, **changes))
 
 

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints
 
-from helpline.core.schemas import Out, Strict
+from helpline.core.schemas import Out, Strict, sent_fields
 from helpline.escalation.goodwill import Authority
 from helpline.escalation.models import (
     AuthorityLimit,
@@ -57,11 +57,7 @@ class TierPatch(Strict):
     escalate_on_breach: list[TargetKind] | None = None
 
     def changes(self) -> dict[str, Any]:
-        fields = self.model_dump(exclude_unset=True)
-        for key, value in fields.items():
-            if value is None:
-                raise ValueError(f"{key} cannot be null")
-        return fields
+        return sent_fields(self)
 
 
 class TierOut(Out):

@@ -15,7 +15,6 @@ from sqlalchemy import or_, select
 
 from helpline.core.actor import Actor
 from helpline.core.deps import AppSettings, DbSession, StaffActor, get_actor
-from helpline.core.errors import Invalid
 from helpline.core.pagination import decode_cursor, encode_cursor
 from helpline.core.ratelimit import RateLimiter
 from helpline.core.schemas import Email, Out, Strict
@@ -135,10 +134,7 @@ def get_article(article_id: int, session: DbSession, actor: Reader) -> ArticleOu
     "/kb/articles/{article_id}", response_model=ArticleOut, summary="Edit; new content is a new draft version"
 )
 def patch_article(article_id: int, body: ArticleUpdate, session: DbSession, actor: StaffActor) -> ArticleOut:
-    try:
-        fields = body.changes()
-    except ValueError as error:
-        raise Invalid.field(str(error).split()[0], str(error)) from None
+    fields = body.changes()
     article = service.update_article(session, actor, article_id, **fields)
     session.flush()
     return _out(session, actor, article)

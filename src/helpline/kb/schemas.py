@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, StringConstraints
 
 from helpline.core.actor import Actor
-from helpline.core.schemas import Out, Strict
+from helpline.core.schemas import Out, Strict, sent_fields
 from helpline.kb.bot import BotAnswer
 from helpline.kb.models import KbArticle, KbArticleVersion
 from helpline.kb.text import plain_text
@@ -45,11 +45,7 @@ class ArticleUpdate(Strict):
     note: Annotated[str, StringConstraints(max_length=500)] = ""
 
     def changes(self) -> dict[str, Any]:
-        sent = self.model_dump(include=self.model_fields_set)
-        for key, value in sent.items():
-            if value is None:
-                raise ValueError(f"{key} cannot be null")
-        return sent
+        return sent_fields(self)
 
 
 class PublishIn(Strict):

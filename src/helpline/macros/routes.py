@@ -5,7 +5,6 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 
 from helpline.core.deps import CurrentActor, DbSession
-from helpline.core.errors import Invalid
 from helpline.macros import service
 from helpline.macros.schemas import (
     AppliedOut,
@@ -20,13 +19,6 @@ from helpline.macros.schemas import (
 )
 
 router = APIRouter(tags=["macros"])
-
-
-def _changes(body: CannedReplyPatch | MacroPatch) -> dict[str, object]:
-    try:
-        return body.changes()
-    except ValueError as error:
-        raise Invalid.field(str(error).split()[0], str(error)) from None
 
 
 # -- canned replies -------------------------------------------------------------------------------
@@ -52,7 +44,7 @@ def get_canned_reply(reply_id: int, session: DbSession, actor: CurrentActor) -> 
 def patch_canned_reply(
     reply_id: int, body: CannedReplyPatch, session: DbSession, actor: CurrentActor
 ) -> CannedReplyOut:
-    reply = service.update_canned_reply(session, actor, reply_id, **_changes(body))  # type: ignore[arg-type]
+    reply = service.update_canned_reply(session, actor, reply_id, **body.changes())
     session.flush()
     return CannedReplyOut.of(reply)
 
@@ -100,7 +92,7 @@ def get_macro(macro_id: int, session: DbSession, actor: CurrentActor) -> MacroOu
 
 @router.patch("/macros/{macro_id}", response_model=MacroOut)
 def patch_macro(macro_id: int, body: MacroPatch, session: DbSession, actor: CurrentActor) -> MacroOut:
-    macro = service.update_macro(session, actor, macro_id, **_changes(body))  # type: ignore[arg-type]
+    macro = service.update_macro(session, actor, macro_id, **body.changes())
     session.flush()
     return MacroOut.of(macro)
 

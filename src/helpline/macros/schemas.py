@@ -7,17 +7,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints
 
-from helpline.core.schemas import Out, Strict
+from helpline.core.errors import Invalid
+from helpline.core.schemas import Out, Strict, sent_fields
 from helpline.macros.models import CannedReply, Macro
 from helpline.macros.placeholders import PLACEHOLDERS, unknown_in
 from helpline.tickets.schemas import Priority, Status, Tag
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
 Body = Annotated[str, StringConstraints(max_length=20_000)]
-
-
-def _sent(model: Strict) -> dict[str, Any]:
-    return model.model_dump(include=model.model_fields_set)
 
 
 class CannedReplyIn(Strict):
@@ -34,11 +31,7 @@ class CannedReplyPatch(Strict):
     team_id: int | None = None
 
     def changes(self) -> dict[str, Any]:
-        sent = _sent(self)
-        for key in ("title", "body"):
-            if key in sent and sent[key] is None:
-                raise ValueError(f"{key} cannot be null")
-        return sent
+        return sent_fields(self, not_null=("title", "body"))
 
 
 class CannedReplyOut(Out):
@@ -106,7 +99,7 @@ class MacroPatch(Strict):
         for key in self.model_fields_set:
             value = getattr(self, key)
             if value is None and key != "team_id":
-                raise ValueError(f"{key} cannot be null")
+                raise Invalid.field(key, f"{key} cannot be null")
             sent[key] = value.as_dict() if isinstance(value, MacroActions) else value
         return sent
 

@@ -6,13 +6,10 @@ Importing this module also connects the SLA clocks to the ticket lifecycle and r
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Response, status
 from sqlalchemy import select
 
 from helpline.core.deps import AdminActor, CurrentActor, DbSession, StaffActor
-from helpline.core.errors import Invalid
 from helpline.sla import admin, hooks  # noqa: F401  (hooks: connects the clocks to tickets)
 from helpline.sla import checks as _checks  # noqa: F401  (registers the sla.check job)
 from helpline.sla.models import BusinessHours, HolidayCalendar
@@ -35,13 +32,6 @@ from helpline.sla.schemas import (
 )
 
 router = APIRouter(tags=["sla"])
-
-
-def _changes(body: BusinessHoursPatch | PolicyPatch) -> dict[str, Any]:
-    try:
-        return body.changes()
-    except ValueError as error:
-        raise Invalid.field(str(error).split()[0], str(error)) from None
 
 
 # -- business hours ------------------------------------------------------------------------------
@@ -75,7 +65,7 @@ def get_business_hours(hours_id: int, session: DbSession, _actor: StaffActor) ->
 def patch_business_hours(
     hours_id: int, body: BusinessHoursPatch, session: DbSession, actor: AdminActor
 ) -> BusinessHoursOut:
-    hours = admin.update_business_hours(session, actor, hours_id, **_changes(body))
+    hours = admin.update_business_hours(session, actor, hours_id, **body.changes())
     return BusinessHoursOut.of(hours)
 
 
@@ -178,7 +168,7 @@ def get_policy(policy_id: int, session: DbSession, _actor: StaffActor) -> Policy
 
 @router.patch("/sla/policies/{policy_id}", response_model=PolicyOut)
 def patch_policy(policy_id: int, body: PolicyPatch, session: DbSession, actor: AdminActor) -> PolicyOut:
-    return PolicyOut.of(admin.update_policy(session, actor, policy_id, **_changes(body)))
+    return PolicyOut.of(admin.update_policy(session, actor, policy_id, **body.changes()))
 
 
 @router.delete("/sla/policies/{policy_id}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)

@@ -5,7 +5,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints
 
-from helpline.core.schemas import Out, Strict
+from helpline.core.schemas import Out, Strict, sent_fields
 from helpline.sla.models import BusinessHours, Holiday, HolidayCalendar, SlaPolicy
 from helpline.sla.queries import TicketSlaView
 
@@ -33,11 +33,7 @@ class BusinessHoursPatch(Strict):
     holiday_calendar_id: int | None = None
 
     def changes(self) -> dict[str, Any]:
-        fields = self.model_dump(exclude_unset=True)
-        for key in ("name", "timezone", "schedule"):
-            if key in fields and fields[key] is None:
-                raise ValueError(f"{key} cannot be null")
-        return fields
+        return sent_fields(self, not_null=("name", "timezone", "schedule"))
 
 
 class BusinessHoursOut(Out):
@@ -147,10 +143,7 @@ class PolicyPatch(Strict):
     business_hours_id: int | None = None
 
     def changes(self) -> dict[str, Any]:
-        data = self.model_dump(exclude_unset=True)
-        for key in ("name", "position", "active", "conditions"):
-            if key in data and data[key] is None:
-                raise ValueError(f"{key} cannot be null")
+        data = sent_fields(self, not_null=("name", "position", "active", "conditions"))
         if self.conditions is not None:
             data["conditions"] = self.conditions.model_dump(exclude_none=True)
         return data

@@ -130,10 +130,7 @@ def get_ticket(ticket_id: int, session: DbSession, actor: CurrentActor) -> Ticke
     summary="Change status, priority, assignee, team, tags or subject",
 )
 def patch_ticket(ticket_id: int, body: TicketUpdate, session: DbSession, actor: CurrentActor) -> TicketOut:
-    try:
-        fields = body.changes()
-    except ValueError as error:
-        raise Invalid.field(str(error).split()[0], str(error)) from None
+    fields = body.changes()
     service.update_ticket(session, actor, ticket_id, **fields)
     session.flush()
     return _load(session, actor, ticket_id)

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, field_validator
 
-from helpline.core.schemas import Email, Name, Out, Strict
+from helpline.core.schemas import Email, Name, Out, Strict, sent_fields
 from helpline.tickets.models import Attachment, Message, Ticket, TicketEvent
 
 Status = Literal["new", "open", "pending", "on-hold", "solved", "closed"]
@@ -69,11 +69,7 @@ class TicketUpdate(Strict):
 
     def changes(self) -> dict[str, Any]:
         """Only the fields the client sent; ``null`` is meaningful for assignee and team."""
-        sent = self.model_dump(include=self.model_fields_set)
-        for key in ("subject", "status", "priority", "tags"):
-            if key in sent and sent[key] is None:
-                raise ValueError(f"{key} cannot be null")
-        return sent
+        return sent_fields(self, not_null=("subject", "status", "priority", "tags"))
 
 
 class ReplyIn(MessageIn):
