@@ -93,6 +93,31 @@ def test_sorting_by_priority_and_by_waiting_time(web: Web) -> None:
     assert ticket_ids(sam.get("/agent/?view=open&sort=waiting").text) == [urgent, normal, low]
 
 
+def test_sorting_by_sla_due_time_shows_the_soonest_promise_first(web: Web) -> None:
+    for body in (
+        {
+            "name": "Urgent",
+            "position": 0,
+            "conditions": {"priority": ["urgent"]},
+            "first_response_minutes": 30,
+        },
+        {
+            "name": "Normal",
+            "position": 1,
+            "conditions": {"priority": ["normal"]},
+            "first_response_minutes": 480,
+        },
+    ):
+        assert web.world.admin.post("/api/v1/sla/policies", json=body).status_code == 201
+    normal = make_ticket(web.db, "Normal")
+    urgent = make_ticket(web.db, "Urgent", priority="urgent")
+    unpromised = make_ticket(web.db, "No policy applies", priority="low")
+    html = web.agent().get("/agent/?view=open&sort=due").text
+    assert ticket_ids(html) == [urgent, normal, unpromised]
+    assert "due in 29 min" in html or "due in 30 min" in html
+    assert "due in 7 h" in html or "due in 8 h" in html
+
+
 def test_search_finds_words_in_messages_and_internal_notes(web: Web) -> None:
     kettle = make_ticket(web.db, "Delivery", "My kettle never arrived")
     make_ticket(web.db, "Refund", "I want my money back")

@@ -20,6 +20,7 @@ from helpline.core.db import utcnow
 from helpline.core.errors import Invalid
 from helpline.macros.models import SavedView
 from helpline.macros.saved_views import condition as saved_condition
+from helpline.sla.models import SlaTarget
 from helpline.tickets.access import visible_tickets
 from helpline.tickets.models import Ticket
 from helpline.tickets.queries import ticket_load_options
@@ -44,6 +45,7 @@ SORTS = (
     ("waiting", "Waiting longest"),
     ("newest", "Newest"),
     ("updated", "Recently updated"),
+    ("due", "SLA due first"),
 )
 PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
 
@@ -95,7 +97,19 @@ def waiting_since() -> Any:
     return func.coalesce(Ticket.last_customer_message_at, Ticket.created_at)
 
 
-def _order(sort: str) -> list[Any]:
+def _next_due() -> Any:
+    """Each ticket's earliest running SLA clock (met and paused clocks have no due time)."""
+    return (
+        select(SlaTarget.ticket_id, func.min(SlaTarget.due_at).label("due_at"))
+        .where(SlaTarget.met_at.is_(None), SlaTarget.due_at.is_not(None))
+        .group_by(SlaTarget.ticket_id)
+        .subquery("next_due")
+    )
+
+
+def _order(sort: str, due: Any) -> list[Any]:
+    if sort == "due":  # overdue first, then soonest; tickets with no running clock last
+        return [due.c.due_at.is_(None), due.c.due_at, Ticket.id]
     if sort == "priority":
         rank = case(PRIORITY_RANK, value=Ticket.priority, else_=9)
         return [rank, waiting_since(), Ticket.id]
@@ -113,6 +127,7 @@ class InboxPage:
     tickets: list[Ticket]
     page: int
     has_next: bool
+    due: dict[int, dt.datetime]  # ticket id -> earliest running SLA due time
 
 
 def inbox_page(
@@ -138,13 +153,18 @@ def inbox_page(
         where.append(saved_condition(session, actor, saved.filters))
     else:
         where.append(view_condition(view, actor, utcnow()))
+    due = _next_due()
     stmt = (
-        select(Ticket)
+        select(Ticket, due.c.due_at)
+        .outerjoin(due, due.c.ticket_id == Ticket.id)
         .where(*where)
-        .order_by(*_order(sort))
+        .order_by(*_order(sort, due))
         .offset((page - 1) * PAGE_SIZE)
         .limit(PAGE_SIZE + 1)
         .options(*ticket_load_options())
     )
-    rows = list(session.scalars(stmt))
-    return InboxPage(rows[:PAGE_SIZE], page, len(rows) > PAGE_SIZE)
+    rows = [(row[0], row[1]) for row in session.execute(stmt)]
+    shown = rows[:PAGE_SIZE]
+    return InboxPage(
+        [t for t, _ in shown], page, len(rows) > PAGE_SIZE, {t.id: d for t, d in shown if d is not None}
+    )

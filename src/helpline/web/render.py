@@ -55,6 +55,25 @@ def ago(value: dt.datetime | None) -> str:
     return _("{n} d ago", n=seconds // 86400)
 
 
+def due(value: dt.datetime | None) -> str:
+    """A short, translated 'due in …' or 'overdue by …' for an SLA due time."""
+    if value is None:
+        return ""
+    seconds = int((value - dt.datetime.now(dt.UTC)).total_seconds())
+    late, seconds = seconds < 0, abs(seconds)
+    if seconds < 3600:
+        amount = _("{n} min", n=max(1, seconds // 60))
+    elif seconds < 86400:
+        amount = _("{n} h", n=seconds // 3600)
+    else:
+        amount = _("{n} d", n=seconds // 86400)
+    return _("overdue by {amount}", amount=amount) if late else _("due in {amount}", amount=amount)
+
+
+def is_overdue(value: dt.datetime | None) -> bool:
+    return value is not None and value < dt.datetime.now(dt.UTC)
+
+
 def iso(value: dt.datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC") if value else ""
 
@@ -68,7 +87,8 @@ def size(value: int) -> str:
 
 
 env.globals.update(_=_, languages=i18n.LANGUAGES, current_language=i18n.current_language)
-env.filters.update(ago=ago, iso=iso, size=size)
+env.filters.update(ago=ago, due=due, iso=iso, size=size)
+env.tests.update(overdue=is_overdue)
 
 
 def choose_language(request: Request, preferred: str | None = None) -> str:
