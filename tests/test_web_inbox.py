@@ -159,7 +159,7 @@ def test_inbox_and_ticket_view_issue_a_bounded_number_of_queries(web: Web) -> No
         sam.get(f"/agent/tickets/{first}")
     assert len(ticket_ids(page.text)) == 13
     assert len(many_inbox) == len(few_inbox) <= 12
-    assert len(many_ticket) == len(few_ticket) <= 20
+    assert len(many_ticket) == len(few_ticket) <= 24  # incl. the SLA panel
 
 
 def test_bulk_actions_change_all_selected_tickets_or_none(web: Web) -> None:

@@ -20,6 +20,7 @@ from helpline.core.ratelimit import TooManyRequests
 from helpline.customers.service import get_customer
 from helpline.macros.saved_views import list_saved_views
 from helpline.macros.service import list_canned_replies, list_macros
+from helpline.sla.queries import ticket_sla
 from helpline.tickets.access import get_visible_ticket, visible_tickets
 from helpline.tickets.conversation import add_message, get_attachment, list_messages
 from helpline.tickets.models import PRIORITIES, STATUSES, Ticket
@@ -243,6 +244,7 @@ def ticket_context(session: Session, ctx: AgentContext, ticket_id: int, **extra:
         "team_names": {t.id: t.name for t in teams},
         "customer": customer,
         "past": past,
+        "sla": ticket_sla(session, ctx.actor, ticket_id),
         "teams": teams,
         "agents": agents,
         "statuses": STATUSES,

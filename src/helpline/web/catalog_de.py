@@ -92,6 +92,17 @@ DE: dict[str, str] = {
     "Newest": "Neueste",
     "Recently updated": "Zuletzt geändert",
     "SLA due first": "SLA-Frist zuerst",
+    "sla:first_response": "Erste Antwort",
+    "sla:next_response": "Nächste Antwort",
+    "sla:resolution": "Lösung",
+    "Breached": "Verletzt",
+    "Met": "Eingehalten",
+    "Met late": "Verspätet eingehalten",
+    "Paused": "Pausiert",
+    "{n} min left": "noch {n} Min.",
+    "Clocks paused while the ticket waits on the customer.": (
+        "Die Uhren ruhen, solange das Ticket auf den Kunden wartet."
+    ),
     "SLA": "SLA",
     "{n} min": "{n} Min.",
     "{n} h": "{n} Std.",
@@ -427,4 +438,7 @@ EN: dict[str, str] = {
     "channel:phone": "Phone",
     "channel:sms": "SMS",
     "channel:social": "Social",
+    "sla:first_response": "First response",
+    "sla:next_response": "Next response",
+    "sla:resolution": "Resolution",
 }
