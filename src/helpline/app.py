@@ -16,6 +16,7 @@ from helpline.audit.routes import router as audit_router
 from helpline.core import problems
 from helpline.core.db import Database
 from helpline.core.ratelimit import RateLimiter
+from helpline.core.ratelimit import configure_shared as configure_shared_limits
 from helpline.core.settings import Settings, get_settings
 from helpline.customers.routes import router as customers_router
 from helpline.email import outbound as email_outbound
@@ -75,6 +76,7 @@ def create_app(
     app.state.settings = settings
     app.state.db = db
     app.state.outbox = runner
+    configure_shared_limits(settings.redis_url)
     app.state.auth_limiter = RateLimiter(limit=20, window_seconds=60, what="failed sign-ins")
     problems.install(app)
 

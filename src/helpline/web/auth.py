@@ -164,8 +164,8 @@ def customer_from_portal_token(settings: Settings, token: str) -> int | None:
 class SignInGuard:
     """Locks an account after repeated failures, and slows one address trying many accounts.
 
-    Counts live in the web process (like ``core.ratelimit``); with several processes each one
-    enforces its own limit, which still bounds guessing to a few attempts per minute per process.
+    Counts live in the web process, or in Redis when ``HELPLINE_REDIS_URL`` is set (see
+    ``core.ratelimit``), so several web processes lock an account together.
     """
 
     def __init__(
