@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.routing import Route
 
 from helpline.web.auth import LANG_COOKIE, SignInGuard, is_https, portal_link
-from helpline.web.collision import Presence
+from helpline.web.collision import make_presence
 from helpline.web.i18n import normalize
 from helpline.web.live import StreamTiming
 from helpline.web.render import redirect
@@ -65,7 +65,7 @@ def install(app: FastAPI) -> None:
 
     app.state.helpline_web_installed = True
     app.state.web_signin_guard = SignInGuard()
-    app.state.web_presence = Presence()
+    app.state.web_presence = make_presence(app.state.settings.redis_url)
     app.state.web_stream_timing = StreamTiming()
     app.router.routes[:] = [
         r

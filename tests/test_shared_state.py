@@ -1,4 +1,4 @@
-"""Rate limits shared through Redis: several web processes enforce one limit together."""
+"""Rate limits and presence shared through Redis: several web processes act as one."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from helpline.core.ratelimit import RateLimiter, TooManyRequests, configure_shar
 from helpline.core.settings import Settings
 from tests.conftest import World
 from tests.test_realtime import REDIS_URL, needs_redis
-from tests.test_web_support import Web, setup_web, sign_in
+from tests.test_web_support import Web, make_ticket, setup_web, sign_in
 
 
 @pytest.fixture
@@ -63,5 +63,24 @@ def test_an_account_locked_on_one_web_process_is_locked_on_the_other(
         locked = sign_in(there.browser(), "sam@helpline.test")
         assert locked.status_code == 429 and "sign-in is paused" in locked.text
         assert sign_in(Web(other_process, db, world).browser(), "bo@helpline.test").status_code == 303
+    finally:
+        configure_shared("")
+
+
+@needs_redis
+def test_agents_on_two_web_processes_see_each_other_on_a_ticket(
+    app: FastAPI, db: Database, world: World, settings: Settings
+) -> None:
+    with_redis = settings.model_copy(update={"redis_url": REDIS_URL})
+    one = setup_web(create_app(with_redis, db, run_worker=False), db, world)
+    two = setup_web(create_app(with_redis, db, run_worker=False), db, world)
+    try:
+        one.app.state.web_presence.prefix = two.app.state.web_presence.prefix = f"t:{uuid.uuid4().hex}"
+        tid = make_ticket(db, "Kettle")
+        url = f"/agent/tickets/{tid}/presence"
+        sam, ada = one.agent(), two.agent("ada@helpline.test")
+        assert sam.get(url).text.strip() == ""
+        assert "Sam Support is viewing this ticket" in ada.get(url + "?typing=1").text
+        assert "Ada Admin is typing on this ticket" in sam.get(url).text
     finally:
         configure_shared("")
