@@ -23,6 +23,7 @@ from helpline.email import outbound as email_outbound
 from helpline.email import service as _email_service  # noqa: F401  (registers the ingest job)
 from helpline.email.routes import router as email_router
 from helpline.escalation.routes import router as escalation_router
+from helpline.kb.attachment_routes import router as kb_attachment_router
 from helpline.kb.routes import router as kb_router
 from helpline.macros.routes import router as macros_router
 from helpline.outbox import handlers as _handlers  # noqa: F401  (registers the event handler)
@@ -87,6 +88,7 @@ def create_app(
         accounts_router,
         email_router,
         kb_router,
+        kb_attachment_router,
         macros_router,
         sla_router,
         routing_router,

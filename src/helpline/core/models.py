@@ -16,7 +16,15 @@ from helpline.escalation.models import (
     TeamLead,
     TicketTier,
 )
-from helpline.kb.models import KbArticle, KbArticleVersion, KbBotAnswer, KbFeedback, KbRelated, KbSettings
+from helpline.kb.models import (
+    KbArticle,
+    KbArticleVersion,
+    KbAttachment,
+    KbBotAnswer,
+    KbFeedback,
+    KbRelated,
+    KbSettings,
+)
 from helpline.macros.models import CannedReply, Macro, SavedView
 from helpline.outbox.models import OutboxItem
 from helpline.routing.models import AgentRouting, AgentSkill, TeamRouting
@@ -59,6 +67,7 @@ __all__ = [
     "InboundEmail",
     "KbArticle",
     "KbArticleVersion",
+    "KbAttachment",
     "KbBotAnswer",
     "KbFeedback",
     "KbRelated",

@@ -1,4 +1,4 @@
-"""Knowledge-base tables: articles (with versions, translations, related links), feedback, bot log.
+"""Knowledge-base tables: articles (versions, translations, related links, files), feedback, bot log.
 
 An article row holds the working copy (``title``/``body``, possibly a draft) and, once published,
 the live copy (``published_title``/``published_body``): editing a published article creates a new
@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from helpline.core.db import Base, utcnow
@@ -146,3 +146,21 @@ class KbSettings(Base):
     calibration: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     generation: Mapped[int] = mapped_column(default=0)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class KbAttachment(Base):
+    """A file or image of an article, referenced from its body as ``attachment:NAME``."""
+
+    __tablename__ = "kb_attachments"
+    __table_args__ = (
+        UniqueConstraint("article_id", "filename", name="uq_kb_attachments_article_id_filename"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("kb_articles.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(120))
+    size: Mapped[int]
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

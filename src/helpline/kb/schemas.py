@@ -8,7 +8,7 @@ from pydantic import Field, StringConstraints
 from helpline.core.actor import Actor
 from helpline.core.schemas import Out, Strict, sent_fields
 from helpline.kb.bot import BotAnswer
-from helpline.kb.models import KbArticle, KbArticleVersion
+from helpline.kb.models import KbArticle, KbArticleVersion, KbAttachment
 from helpline.kb.text import plain_text
 
 Visibility = Literal["public", "internal"]
@@ -242,3 +242,27 @@ def hit_out(a: KbArticle, score: float) -> SearchHitOut:
         snippet=snippet,
         score=score,
     )
+
+
+class AttachmentOut(Out):
+    id: int
+    article_id: int
+    filename: str
+    content_type: str
+    size: int
+    created_at: dt.datetime
+    reference: str = Field(description="what to write in the article body: attachment:NAME")
+    url: str = Field(description="where the API serves the file (bearer token as for the article)")
+
+    @classmethod
+    def of(cls, att: KbAttachment) -> AttachmentOut:
+        return cls(
+            id=att.id,
+            article_id=att.article_id,
+            filename=att.filename,
+            content_type=att.content_type,
+            size=att.size,
+            created_at=att.created_at,
+            reference=f"attachment:{att.filename}",
+            url=f"/api/v1/kb/attachments/{att.id}",
+        )

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from fastapi import Response, UploadFile
 
 from helpline.core.errors import Invalid
+from helpline.core.files import file_response
 from helpline.tickets.conversation import MAX_ATTACHMENTS
 from helpline.tickets.models import Attachment
 from helpline.tickets.service import NewAttachment
@@ -29,17 +28,4 @@ def read_uploads(files: list[UploadFile] | None, max_bytes: int) -> list[NewAtta
 
 
 def attachment_response(att: Attachment) -> Response:
-    ascii_name = att.filename.encode("ascii", "replace").decode().replace("?", "_").replace('"', "")
-    disposition = f'attachment; filename="{ascii_name}"'
-    if ascii_name != att.filename:
-        disposition += f"; filename*=UTF-8''{quote(att.filename)}"
-    return Response(
-        att.data,
-        media_type="application/octet-stream",
-        headers={
-            "Content-Disposition": disposition,
-            "X-Content-Type-Options": "nosniff",
-            "Content-Security-Policy": "default-src 'none'; sandbox",
-            "Cache-Control": "private, no-store",
-        },
-    )
+    return file_response(att.filename, att.data)

@@ -1,7 +1,8 @@
 """The public help center: categories, search and articles at readable URLs, with "was this helpful?".
 
 Anyone may read it; it shows what a customer may see (published, public articles). URLs are
-``/help/`` (categories), ``/help/search?q=…`` and ``/help/<locale>/<slug>``. Feedback forms carry a
+``/help/`` (categories), ``/help/search?q=…``, ``/help/<locale>/<slug>`` and the articles' files at
+``/help/files/<id>/<name>`` (raster images inline, anything else a download). Feedback forms carry a
 CSRF token bound to a small anonymous session cookie, and are rate limited per client address.
 """
 
@@ -15,8 +16,9 @@ from sqlalchemy import select
 
 from helpline.core.deps import DbSession
 from helpline.core.errors import NotFound
+from helpline.core.files import file_response
 from helpline.core.ratelimit import RateLimiter
-from helpline.kb import answers, service
+from helpline.kb import answers, attachments, service
 from helpline.kb.markdown import render_markdown
 from helpline.kb.models import KbArticle
 from helpline.web import i18n
@@ -77,11 +79,26 @@ def _article(session: DbSession, locale: str, slug: str) -> KbArticle:
     return article
 
 
+def _body(session: DbSession, article: KbArticle) -> str:
+    files = attachments.list_attachments(session, service.ANONYMOUS, article.id)
+    refs = attachments.file_refs(files, "/help/files")
+    return render_markdown(article.published_body or "", files=refs)
+
+
+@router.get("/files/{attachment_id}/{filename}")
+def article_file(session: DbSession, attachment_id: int, filename: str) -> Response:
+    att = attachments.get_attachment(session, service.ANONYMOUS, attachment_id)
+    if att.filename != filename:
+        raise NotFound("this file does not exist")
+    inline = att.content_type if att.content_type in attachments.INLINE_IMAGES else None
+    return file_response(att.filename, att.data, inline_type=inline, cache="public, max-age=3600")
+
+
 @router.get("/{locale}/{slug}")
 def article_page(request: Request, session: DbSession, locale: str, slug: str, thanks: str = "") -> Response:
     article = _article(session, locale, slug)
     translations = service.translations_of(session, service.ANONYMOUS, article)
-    body = render_markdown(article.published_body or "")
+    body = _body(session, article)
     context = {
         "article": article,
         "body": body,
@@ -124,7 +141,7 @@ def feedback(
 def _error(session: DbSession, article: KbArticle, error: str, comment: str) -> dict[str, Any]:
     return {
         "article": article,
-        "body": render_markdown(article.published_body or ""),
+        "body": _body(session, article),
         "translations": service.translations_of(session, service.ANONYMOUS, article),
         "error": error,
         "comment": comment,
