@@ -107,6 +107,14 @@ class DemoInfo:
         )
 
 
+TIMEZONE = "Europe/London"
+SLA_POLICIES = [  # name, position, priorities (none: any), first response, next response (business min)
+    ("Urgent", 0, ["urgent"], 60, 120),
+    ("High priority", 1, ["high"], 240, 480),
+    ("Standard", 100, [], 600, 1200),
+]
+
+
 def load_demo(db: Database, *, seed: int = SEED, tickets: int = TICKETS) -> DemoInfo:
     """Create the demo workspace unless it exists, then issue a fresh admin API token."""
     created = False
@@ -193,6 +201,7 @@ class _Builder:
                     self._duplicate(ticket)
         finally:
             event.remove(self.s, "before_flush", self._stamp)
+        self._service_levels()
 
     def _stamp(self, session: Session, _context: Any, _instances: Any) -> None:
         for obj in session.new:
@@ -200,6 +209,32 @@ class _Builder:
                 obj.created_at = self.when
                 if isinstance(obj, Ticket):
                     obj.updated_at = self.when
+
+    # -- service levels --------------------------------------------------------------------------
+    def _service_levels(self) -> None:
+        """Office hours for every team and three SLA policies, then the open tickets' clocks."""
+        from helpline.sla.admin import create_business_hours, create_policy, set_team_business_hours
+        from helpline.sla.service import refresh_ticket_sla
+
+        s = self.s
+        office = {day: [["08:00", "18:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
+        hours = create_business_hours(s, self.admin, name="Office hours", timezone=TIMEZONE, schedule=office)
+        for team_id in self.teams.values():
+            set_team_business_hours(s, self.admin, team_id, hours.id)
+        for name, position, priorities, first, after in SLA_POLICIES:
+            conditions = {"priority": priorities} if priorities else {}
+            create_policy(
+                s,
+                self.admin,
+                name=name,
+                position=position,
+                conditions=conditions,
+                first_response_minutes=first,
+                next_response_minutes=after,
+            )
+        unsolved = select(Ticket).where(Ticket.status.in_(("new", "open", "pending", "on-hold")))
+        for ticket in s.scalars(unsolved.order_by(Ticket.id)):
+            refresh_ticket_sla(s, ticket, actor=self.admin)
 
     # -- people ---------------------------------------------------------------------------------
     def _staff(self) -> None:
