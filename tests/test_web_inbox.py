@@ -8,11 +8,12 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
+from helpline.assist.enrich import enrich_message
 from helpline.core.actor import SYSTEM
 from helpline.core.db import Database
 from helpline.customers.service import find_by_identity
 from helpline.tickets.conversation import add_message
-from helpline.tickets.models import TicketTag
+from helpline.tickets.models import Message, TicketTag
 from helpline.tickets.service import NewMessage, update_ticket
 from tests.conftest import World
 from tests.test_web_support import Web, count_queries, form_post, make_ticket, setup_web
@@ -66,7 +67,15 @@ def test_views_and_counts_follow_the_tickets(web: Web) -> None:
     sam = web.agent()
     page = sam.get("/agent/")
     assert 'aria-current="page"' in page.text and ticket_ids(page.text) == [mine]  # "mine" first
-    assert counts(page.text) == {"mine": 1, "unassigned": 1, "team": 2, "open": 2, "pending": 1, "solved": 1}
+    assert counts(page.text) == {
+        "mine": 1,
+        "unassigned": 1,
+        "team": 2,
+        "open": 2,
+        "upset": 0,
+        "pending": 1,
+        "solved": 1,
+    }
     assert ticket_ids(sam.get("/agent/?view=unassigned").text) == [fresh]
     assert ticket_ids(sam.get("/agent/?view=team").text) == sorted([mine, waiting])
     assert ticket_ids(sam.get("/agent/?view=pending").text) == [waiting]
@@ -116,6 +125,36 @@ def test_sorting_by_sla_due_time_shows_the_soonest_promise_first(web: Web) -> No
     assert ticket_ids(html) == [urgent, normal, unpromised]
     assert "due in 29 min" in html or "due in 30 min" in html
     assert "due in 7 h" in html or "due in 8 h" in html
+
+
+def _enrich_first_message(db: Database, ticket_id: int) -> None:
+    with db.transaction() as s:
+        first = s.scalar(select(Message.id).where(Message.ticket_id == ticket_id).order_by(Message.id))
+        assert first is not None
+        enrich_message(s, first)
+
+
+def test_upset_customers_waiting_view_and_a_saved_mood_filter(web: Web) -> None:
+    angry = make_ticket(
+        web.db, "Broken AGAIN", "This is the third time it broke. I am furious and completely fed up!!!"
+    )
+    calm = make_ticket(web.db, "Delivery times", "Thanks so much! Just a quick question about delivery.")
+    for tid in (angry, calm):
+        _enrich_first_message(web.db, tid)
+    sam = web.agent()
+    html = sam.get("/agent/?view=upset").text
+    assert ticket_ids(html) == [angry] and counts(html)["upset"] == 1
+    page = f"/agent/tickets/{angry}"
+    form_post(
+        sam, page, f"{page}/messages", {"text": "I am sorry, a new one is on its way.", "mode": "reply"}
+    )
+    assert ticket_ids(sam.get("/agent/?view=upset").text) == []  # answered: no longer waiting on us
+
+    saved = form_post(sam, "/agent/views/new", "/agent/views", {"name": "Upset", "mood": "frustrated"})
+    assert saved.status_code == 303
+    assert ticket_ids(sam.get(saved.headers["location"]).text) == [angry]
+    bad = form_post(sam, "/agent/views/new", "/agent/views", {"name": "Odd", "mood": "sleepy"})
+    assert bad.status_code == 422 and "not one of frustrated, negative" in bad.text
 
 
 def test_search_finds_words_in_messages_and_internal_notes(web: Web) -> None:

@@ -10,7 +10,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Select, and_, select
 from sqlalchemy.orm import Session
 
 from helpline.assist.models import MessageInsight, TicketInsight
@@ -58,15 +58,27 @@ def frustrated_waiting(
             TicketInsight.frustrated.is_(True),
             Ticket.status.in_(WAITING_STATUSES),
             Ticket.merged_into_id.is_(None),
-            Ticket.last_customer_message_at.is_not(None),
-            (Ticket.last_agent_reply_at.is_(None))
-            | (Ticket.last_agent_reply_at < Ticket.last_customer_message_at),
+            awaiting_our_reply(),
             visible_tickets(actor),
         )
         .order_by(Ticket.last_customer_message_at, Ticket.id)
         .limit(limit)
     )
     return [(ticket, insight) for ticket, insight in session.execute(stmt).all()]
+
+
+def frustrated_tickets() -> Select[int]:
+    """Ids of tickets whose latest customer message was angry or frustrated (for views and filters)."""
+    return select(TicketInsight.ticket_id).where(TicketInsight.frustrated.is_(True))
+
+
+def awaiting_our_reply() -> ColumnElement[bool]:
+    """The customer wrote last: no agent reply yet, or only older ones."""
+    return and_(
+        Ticket.last_customer_message_at.is_not(None),
+        (Ticket.last_agent_reply_at.is_(None))
+        | (Ticket.last_agent_reply_at < Ticket.last_customer_message_at),
+    )
 
 
 @dataclass(frozen=True)

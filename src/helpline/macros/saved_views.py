@@ -1,7 +1,8 @@
 """Agents' own inbox views: a name and filters, kept per agent.
 
 Filters: ``status`` (list), ``priority``, ``team_id``, ``assignee`` ("me", "none" or a user id),
-``tag``, ``channel`` and ``q`` (full text). ``condition`` turns them into a WHERE clause that the
+``tag``, ``channel``, ``mood`` ("frustrated" or "negative", from the assist rollup), ``intent`` and
+``q`` (full text). ``condition`` turns them into a WHERE clause that the
 inbox adds to ``visible_tickets(actor)``, so a saved view never shows a ticket the agent may not open.
 """
 
@@ -13,6 +14,8 @@ from sqlalchemy import ColumnElement, and_, select, true
 from sqlalchemy.orm import Session
 
 from helpline.accounts.models import Team, User
+from helpline.assist.insights import frustrated_tickets
+from helpline.assist.models import TicketInsight
 from helpline.audit.service import record
 from helpline.core.actor import Actor
 from helpline.core.db import utcnow
@@ -22,7 +25,8 @@ from helpline.tickets.models import CHANNELS, PRIORITIES, STATUSES, Ticket, Tick
 from helpline.tickets.search import matching_tickets, terms
 from helpline.tickets.service import normalize_tags
 
-FILTER_KEYS = ("status", "priority", "team_id", "assignee", "tag", "channel", "q")
+FILTER_KEYS = ("status", "priority", "team_id", "assignee", "tag", "channel", "mood", "intent", "q")
+MOODS = ("frustrated", "negative")
 MAX_VIEWS = 30
 
 
@@ -62,6 +66,14 @@ def normalize_filters(session: Session, filters: dict[str, Any]) -> dict[str, An
     tag = (filters.get("tag") or "").strip()
     if tag:
         clean["tag"] = normalize_tags([tag])[0]
+    mood = filters.get("mood")
+    if mood:
+        if mood not in MOODS:
+            raise Invalid.field("mood", f"{mood!r} is not one of {', '.join(MOODS)}")
+        clean["mood"] = mood
+    intent = (filters.get("intent") or "").strip()
+    if intent:
+        clean["intent"] = intent[:120]
     q = (filters.get("q") or "").strip()
     if q:
         if not terms(q):
@@ -90,6 +102,16 @@ def condition(session: Session, actor: Actor, filters: dict[str, Any]) -> Column
         parts.append(Ticket.assignee_id == assignee)
     if filters.get("tag"):
         parts.append(Ticket.id.in_(select(TicketTag.ticket_id).where(TicketTag.tag == filters["tag"])))
+    if filters.get("mood") == "frustrated":
+        parts.append(Ticket.id.in_(frustrated_tickets()))
+    elif filters.get("mood") == "negative":
+        parts.append(
+            Ticket.id.in_(select(TicketInsight.ticket_id).where(TicketInsight.sentiment == "negative"))
+        )
+    if filters.get("intent"):
+        parts.append(
+            Ticket.id.in_(select(TicketInsight.ticket_id).where(TicketInsight.intent == filters["intent"]))
+        )
     if filters.get("q"):
         parts.append(matching_tickets(session, filters["q"], include_internal=actor.is_staff))
     return and_(*parts) if parts else true()

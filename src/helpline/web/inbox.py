@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, false, func, select
 from sqlalchemy.orm import Session
 
+from helpline.assist.insights import awaiting_our_reply, frustrated_tickets
 from helpline.core.actor import Actor
 from helpline.core.db import utcnow
 from helpline.core.errors import Invalid
@@ -37,6 +38,7 @@ VIEWS = (
     ("unassigned", "Unassigned"),
     ("team", "My teams"),
     ("open", "All open"),
+    ("upset", "Upset customers waiting"),
     ("pending", "Pending"),
     ("solved", "Recently solved"),
 )
@@ -61,6 +63,10 @@ def view_condition(view: str, actor: Actor, now: dt.datetime) -> ColumnElement[b
         return and_(Ticket.team_id.in_(sorted(actor.team_ids)), Ticket.status.in_(UNSOLVED))
     if view == "open":
         return Ticket.status.in_(("new", "open"))
+    if view == "upset":  # frustrated or angry, and the next move is ours
+        return and_(
+            Ticket.status.in_(("new", "open")), Ticket.id.in_(frustrated_tickets()), awaiting_our_reply()
+        )
     if view == "pending":
         return Ticket.status.in_(("pending", "on-hold"))
     if view == "solved":

@@ -70,6 +70,8 @@ def save_view(
     assignee: Annotated[str, Form()] = "",
     tag: Annotated[str, Form(max_length=64)] = "",
     channel: Annotated[str, Form()] = "",
+    mood: Annotated[str, Form()] = "",
+    intent: Annotated[str, Form(max_length=120)] = "",
     q: Annotated[str, Form(max_length=200)] = "",
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
@@ -82,6 +84,8 @@ def save_view(
         "assignee": assignee,
         "tag": tag,
         "channel": channel,
+        "mood": mood,
+        "intent": intent,
         "q": q,
     }
     try:
@@ -92,6 +96,8 @@ def save_view(
             "assignee": assignee if assignee in ("", "me", "none") else _number("assignee", assignee),
             "tag": tag,
             "channel": channel,
+            "mood": mood,
+            "intent": intent,
             "q": q,
         }
         view = create_saved_view(session, ctx.actor, name=name, filters=filters)
