@@ -47,5 +47,11 @@ def enrich_on_ticket_created(session: Session, ticket: Ticket) -> None:
 
 @handler(ENRICH_JOB)
 def enrich_job(db: Database, job: Job) -> None:
+    from helpline.sla.service import refresh_ticket_sla, uses_insights
+
     with db.transaction() as session:
-        enrich_message(session, int(job.payload["message_id"]))
+        insight = enrich_message(session, int(job.payload["message_id"]))
+        if insight is not None and uses_insights(session):  # the mood or intent may change the policy
+            ticket = session.get(Ticket, insight.ticket_id)
+            if ticket is not None:
+                refresh_ticket_sla(session, ticket)

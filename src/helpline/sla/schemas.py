@@ -110,6 +110,8 @@ class Conditions(Strict):
     tags: list[Annotated[str, StringConstraints(max_length=64)]] | None = None
     tier: list[Annotated[str, StringConstraints(max_length=40)]] | None = None
     organization_id: list[int] | None = None
+    intent: list[Annotated[str, StringConstraints(max_length=120)]] | None = None
+    mood: list[Literal["frustrated", "negative", "neutral", "positive"]] | None = None
 
 
 class PolicyIn(Strict):

@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from helpline.assist.models import TicketInsight
 from helpline.audit.service import record
 from helpline.core.actor import SYSTEM, Actor
 from helpline.core.db import utcnow
@@ -36,12 +37,20 @@ from helpline.tickets.service import add_event
 
 PAUSED = frozenset({"pending", "on-hold"})
 STOPPED = frozenset({"solved", "closed"})
-CONDITION_KEYS = ("priority", "channel", "team_id", "tags", "tier", "organization_id")
+CONDITION_KEYS = ("priority", "channel", "team_id", "tags", "tier", "organization_id", "intent", "mood")
+# Conditions read from the assist layer's rollup; a policy using them is re-chosen after enrichment.
+INSIGHT_KEYS = ("intent", "mood")
 
 
 def ticket_facts(session: Session, ticket: Ticket) -> dict[str, Any]:
     customer = session.get(Customer, ticket.requester_id)
+    insight = session.get(TicketInsight, ticket.id)
+    mood = None
+    if insight is not None:
+        mood = "frustrated" if insight.frustrated else insight.sentiment
     return {
+        "intent": insight.intent if insight else None,
+        "mood": mood,
         "priority": ticket.priority,
         "channel": ticket.channel,
         "team_id": ticket.team_id,
@@ -61,6 +70,12 @@ def policy_matches(conditions: dict[str, Any], facts: dict[str, Any]) -> bool:
         elif facts.get(key) not in allowed:
             return False
     return True
+
+
+def uses_insights(session: Session) -> bool:
+    """Whether any active policy looks at intent or mood (so enrichment must re-choose the policy)."""
+    policies = session.scalars(select(SlaPolicy.conditions).where(SlaPolicy.active.is_(True)))
+    return any(any(conditions.get(k) for k in INSIGHT_KEYS) for conditions in policies)
 
 
 def select_policy(session: Session, ticket: Ticket) -> SlaPolicy | None:
