@@ -146,7 +146,7 @@ def start_server(database_url: str, data_dir: Path, prefix: str) -> tuple[subpro
     cmd = [sys.executable, "-c", SERVER, database_url, str(data_dir), REDIS_URL, prefix, str(port)]
     proc = subprocess.Popen(cmd, cwd=Path(__file__).parent.parent)
     base = f"127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90  # importing the whole app is slow on a busy 2-core machine
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"http://{base}/healthz", timeout=1).status_code == 200:
