@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from helpline.assist.intents import IntentClassifier
+from helpline.assist.intents import IntentClassifier, IntentConfig
 from helpline.cli import app as cli
 
 TRAIN: dict[str, list[str]] = {
@@ -107,6 +107,18 @@ def test_save_and_load_keep_the_decisions(model: IntentClassifier, tmp_path: Pat
     texts = ["card never arrived", "refund please", "tell me a joke about cats"]
     assert [p.label for p in loaded.predict(texts)] == [p.label for p in model.predict(texts)]
     assert loaded.threshold == pytest.approx(model.threshold)
+
+
+def test_a_single_network_model_saves_and_loads_too(tmp_path: Path) -> None:
+    # Models written before the averaged networks (one hidden-layer network) keep loading.
+    texts, labels = _data()
+    single = IntentClassifier(config=IntentConfig(semantic_members=1)).fit(texts, labels)
+    path = tmp_path / "single.npz"
+    single.save(path)
+    loaded = IntentClassifier.load(path)
+    probes = ["my card never came", "please give me a refund", "who wrote hamlet"]
+    assert [p.label for p in loaded.predict(probes)] == [p.label for p in single.predict(probes)]
+    assert loaded.classify("I forgot my password").label == "password_reset"
 
 
 def test_needs_two_intents() -> None:

@@ -232,6 +232,7 @@ def evaluate_sentiment(
             ", fused with the shipped model" if model and model.prior_weight else ""
         )
         result["prior_weight"] = model.prior_weight if model else 0.0
+        result["class_offsets"] = dict(zip(LABELS, (round(float(v), 2) for v in model.offsets), strict=True))
         result["train_examples"] = len(train_texts)
     else:
         model = default_sentiment_model(encoder)
