@@ -109,15 +109,15 @@ def test_save_and_load_keep_the_decisions(model: IntentClassifier, tmp_path: Pat
     assert loaded.threshold == pytest.approx(model.threshold)
 
 
-def test_a_single_network_model_saves_and_loads_too(tmp_path: Path) -> None:
-    # Models written before the averaged networks (one hidden-layer network) keep loading.
+def test_averaged_networks_save_and_load(tmp_path: Path) -> None:
     texts, labels = _data()
-    single = IntentClassifier(config=IntentConfig(semantic_members=1)).fit(texts, labels)
-    path = tmp_path / "single.npz"
-    single.save(path)
+    averaged = IntentClassifier(config=IntentConfig(semantic_members=3)).fit(texts, labels)
+    path = tmp_path / "averaged.npz"
+    averaged.save(path)
     loaded = IntentClassifier.load(path)
     probes = ["my card never came", "please give me a refund", "who wrote hamlet"]
-    assert [p.label for p in loaded.predict(probes)] == [p.label for p in single.predict(probes)]
+    assert [p.label for p in loaded.predict(probes)] == [p.label for p in averaged.predict(probes)]
+    assert loaded.predict_proba(probes) == pytest.approx(averaged.predict_proba(probes), abs=1e-2)
     assert loaded.classify("I forgot my password").label == "password_reset"
 
 

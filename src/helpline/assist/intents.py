@@ -68,7 +68,7 @@ class IntentConfig:
     semantic_hidden: int = 1024
     semantic_hidden_epochs: int = 25
     # > 1: that many hidden-layer networks from different seeds, their log-probabilities averaged.
-    semantic_members: int = 3
+    semantic_members: int = 1
     lexical_l2: float = 1e-5
     lexical_epochs: int = 12
     lexical_lr: float = 0.05
