@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from helpline.assist.intents import IntentClassifier
+from helpline.assist.intents import IntentClassifier, IntentConfig
 from helpline.cli import app as cli
 
 TRAIN: dict[str, list[str]] = {
@@ -107,6 +107,18 @@ def test_save_and_load_keep_the_decisions(model: IntentClassifier, tmp_path: Pat
     texts = ["card never arrived", "refund please", "tell me a joke about cats"]
     assert [p.label for p in loaded.predict(texts)] == [p.label for p in model.predict(texts)]
     assert loaded.threshold == pytest.approx(model.threshold)
+
+
+def test_averaged_networks_save_and_load(tmp_path: Path) -> None:
+    texts, labels = _data()
+    averaged = IntentClassifier(config=IntentConfig(semantic_members=3)).fit(texts, labels)
+    path = tmp_path / "averaged.npz"
+    averaged.save(path)
+    loaded = IntentClassifier.load(path)
+    probes = ["my card never came", "please give me a refund", "who wrote hamlet"]
+    assert [p.label for p in loaded.predict(probes)] == [p.label for p in averaged.predict(probes)]
+    assert loaded.predict_proba(probes) == pytest.approx(averaged.predict_proba(probes), abs=1e-2)
+    assert loaded.classify("I forgot my password").label == "password_reset"
 
 
 def test_needs_two_intents() -> None:

@@ -174,5 +174,16 @@ def test_training_can_lean_on_the_shipped_model(tmp_path: Path) -> None:
     assert model.prior_weight in SentimentModel.PRIOR_WEIGHTS
     path = tmp_path / "with_prior.npz"
     model.save(path)
-    assert SentimentModel.load(path).prior_weight == model.prior_weight
+    loaded = SentimentModel.load(path)
+    assert loaded.prior_weight == model.prior_weight
+    # The class offsets chosen by k-fold travel with the model, so its decisions do too.
+    assert loaded.offsets.tolist() == model.offsets.tolist()
+    assert all(v in SentimentModel.CLASS_OFFSETS for v in model.offsets.tolist())
+    message = "ok I guess, it arrived late"
+    assert SentimentAnalyzer(loaded).analyze(message).probabilities == pytest.approx(
+        SentimentAnalyzer(model).analyze(message).probabilities, abs=1e-3
+    )
     assert SentimentAnalyzer(model).analyze("awful, it is broken again").label == "negative"
+    plain = SentimentModel().fit(texts, labels, calibrate=False)
+    assert plain.prior_weight == 0.0
+    assert not plain.offsets.any()

@@ -221,17 +221,20 @@ def evaluate_sentiment(
         train_texts, raw_train = read_labelled_csv(Path(train_csv), "train")
         train_labels = _check_sentiment_labels(raw_train, Path(train_csv), "train")
         train_emb = encode_all(encoder, train_texts, bar.stage("encoding train"))
-        model: SentimentModel | None = SentimentModel(encoder).fit(
+        trained = SentimentModel(encoder).fit(
             train_texts,
             train_labels,
             embeddings=train_emb,
             on_epoch=bar.stage("training"),
             prior=default_sentiment_model(encoder),
         )
+        model: SentimentModel | None = trained
         result["model"] = "MiniLM embeddings + lexicon features, logistic regression trained on --train" + (
-            ", fused with the shipped model" if model and model.prior_weight else ""
+            ", fused with the shipped model" if trained.prior_weight else ""
         )
-        result["prior_weight"] = model.prior_weight if model else 0.0
+        result["prior_weight"] = trained.prior_weight
+        offsets = zip(LABELS, trained.offsets.tolist(), strict=True)
+        result["class_offsets"] = {label: round(value, 2) for label, value in offsets}
         result["train_examples"] = len(train_texts)
     else:
         model = default_sentiment_model(encoder)

@@ -29,7 +29,15 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
-from helpline.assist.softmax import LinearSoftmax, MlpSoftmax, log_softmax, softmax, train_mlp, train_softmax
+from helpline.assist.softmax import (
+    AveragedHeads,
+    LinearSoftmax,
+    MlpSoftmax,
+    log_softmax,
+    softmax,
+    train_mlp,
+    train_softmax,
+)
 from helpline.assist.tfidf import CHAR_PREFIX, WORD_PREFIX, TfidfVectorizer, words
 
 FloatArray = npt.NDArray[np.float32]
@@ -59,6 +67,8 @@ class IntentConfig:
     # > 0: a one-hidden-layer network instead of logistic regression on the embeddings.
     semantic_hidden: int = 1024
     semantic_hidden_epochs: int = 25
+    # > 1: that many hidden-layer networks from different seeds, their log-probabilities averaged.
+    semantic_members: int = 1
     lexical_l2: float = 1e-5
     lexical_epochs: int = 12
     lexical_lr: float = 0.05
@@ -105,7 +115,7 @@ class IntentClassifier:
         self.config = config or IntentConfig()
         self.classes: list[str] = []
         self.vectorizer = TfidfVectorizer()
-        self.semantic: LinearSoftmax | MlpSoftmax | None = None
+        self.semantic: LinearSoftmax | MlpSoftmax | AveragedHeads | None = None
         self.lexical: LinearSoftmax | None = None
         self.mean = np.zeros(0, dtype=np.float32)
         self.scale = np.ones(0, dtype=np.float32)
@@ -180,10 +190,18 @@ class IntentClassifier:
         self.scale = (embeddings.std(axis=0) + 1e-6).astype(np.float32)
         z = self._standardise(embeddings)
         if cfg.semantic_hidden > 0:
-            self.semantic = train_mlp(
-                z, y, len(self.classes), hidden=cfg.semantic_hidden, epochs=cfg.semantic_hidden_epochs,
-                seed=cfg.seed,
-            )  # fmt: skip
+            members = [
+                train_mlp(
+                    z,
+                    y,
+                    len(self.classes),
+                    hidden=cfg.semantic_hidden,
+                    epochs=cfg.semantic_hidden_epochs,
+                    seed=cfg.seed + k,
+                )
+                for k in range(max(1, cfg.semantic_members))
+            ]
+            self.semantic = members[0] if len(members) == 1 else AveragedHeads(members)
         else:
             self.semantic = train_softmax(
                 z, y, len(self.classes), l2=cfg.semantic_l2, epochs=cfg.semantic_epochs,
@@ -361,7 +379,16 @@ class IntentClassifier:
         model.classes = [str(c) for c in state["classes"]]
         model.mean = state["mean"].astype(np.float32)
         model.scale = state["scale"].astype(np.float32)
-        if "semantic_w1" in state:
+        if "semantic_members" in state:
+            model.semantic = AveragedHeads(
+                [
+                    MlpSoftmax(
+                        *(state[f"semantic{i}_{k}"].astype(np.float32) for k in ("w1", "b1", "w2", "b2"))
+                    )
+                    for i in range(int(state["semantic_members"][0]))
+                ]
+            )
+        elif "semantic_w1" in state:
             model.semantic = MlpSoftmax(
                 *(state[f"semantic_{k}"].astype(np.float32) for k in ("w1", "b1", "w2", "b2"))
             )
@@ -375,15 +402,21 @@ class IntentClassifier:
         return model
 
 
-def _semantic_state(head: LinearSoftmax | MlpSoftmax) -> dict[str, npt.NDArray[np.generic]]:
-    if isinstance(head, MlpSoftmax):
-        return {
-            "semantic_w1": head.w1.astype(np.float16),
-            "semantic_b1": head.b1,
-            "semantic_w2": head.w2.astype(np.float16),
-            "semantic_b2": head.b2,
+def _semantic_state(head: LinearSoftmax | MlpSoftmax | AveragedHeads) -> dict[str, npt.NDArray[np.generic]]:
+    if isinstance(head, AveragedHeads):
+        state: dict[str, npt.NDArray[np.generic]] = {
+            "semantic_members": np.array([len(head.members)], dtype=np.int64)
         }
+        for i, member in enumerate(head.members):
+            state.update({f"semantic{i}_{k}": v for k, v in _mlp_state(member).items()})
+        return state
+    if isinstance(head, MlpSoftmax):
+        return {f"semantic_{k}": v for k, v in _mlp_state(head).items()}
     return {"semantic_w": head.weights.astype(np.float16), "semantic_b": head.bias}
+
+
+def _mlp_state(head: MlpSoftmax) -> dict[str, npt.NDArray[np.generic]]:
+    return {"w1": head.w1.astype(np.float16), "b1": head.b1, "w2": head.w2.astype(np.float16), "b2": head.b2}
 
 
 def _char_grams(token: str) -> list[str]:

@@ -15,6 +15,7 @@ are always rule-based, see :func:`detect_emotions`.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Callable, Sequence
@@ -213,6 +214,8 @@ class SentimentModel:
     """Logistic regression over [standardised MiniLM embedding, lexicon features]."""
 
     PRIOR_WEIGHTS = (0.0, 0.5, 1.0, 1.5, 2.0)
+    # Candidate shifts of the negative and positive log-probabilities against neutral.
+    CLASS_OFFSETS = tuple(float(v) for v in np.arange(-1.0, 1.01, 0.25))
     FOLDS = 4
 
     def __init__(
@@ -225,6 +228,10 @@ class SentimentModel:
         # by k-fold on the training data when ``fit(..., prior=...)`` is given the shipped model.
         self.prior_weight = 0.0
         self.prior: SentimentModel | None = None
+        # Added to the (fused) log-probabilities of negative, neutral, positive. Chosen by k-fold on
+        # the training data so that macro recall is best: labelled sets differ in how often each
+        # sentiment occurs and in where they draw the line to neutral.
+        self.offsets = np.zeros(len(LABELS), dtype=np.float32)
         self.mean = np.zeros(0, dtype=np.float32)
         self.scale = np.ones(0, dtype=np.float32)
         self.model: LinearSoftmax | None = None
@@ -248,9 +255,11 @@ class SentimentModel:
         embeddings: FloatArray | None = None,
         on_epoch: Callable[[int, int], None] | None = None,
         prior: SentimentModel | None = None,
+        calibrate: bool = True,
     ) -> SentimentModel:
-        """Train on labelled texts. With ``prior`` (usually :func:`default_sentiment_model`), also
-        learn how much of the prior's opinion to add, by k-fold over these texts."""
+        """Train on labelled texts. By k-fold over these texts, also learn per-class offsets that
+        make macro recall best and, with ``prior`` (usually :func:`default_sentiment_model`), how
+        much of the prior's opinion to add. ``calibrate=False`` skips that (offsets stay zero)."""
         unknown = sorted({label for label in labels if label not in LABELS})
         if unknown:
             raise ValueError(f"sentiment labels must be negative, neutral or positive, not {unknown[:3]}")
@@ -258,15 +267,21 @@ class SentimentModel:
         if embeddings is None:
             embeddings = self.encoder.encode(list(texts))
         self.prior, self.prior_weight = None, 0.0
-        if prior is not None and len(texts) >= 10 * self.FOLDS:
-            self.prior_weight = self._choose_prior_weight(list(texts), embeddings, y, prior)
+        self.offsets = np.zeros(len(LABELS), dtype=np.float32)
+        if calibrate and len(texts) >= 10 * self.FOLDS:
+            self.prior_weight, self.offsets = self._calibrate(list(texts), embeddings, y, prior)
             self.prior = prior if self.prior_weight > 0 else None
         self._fit_head(texts, embeddings, y, on_epoch)
         return self
 
-    def _choose_prior_weight(
-        self, texts: list[str], embeddings: FloatArray, y: npt.NDArray[np.int64], prior: SentimentModel
-    ) -> float:
+    def _calibrate(
+        self,
+        texts: list[str],
+        embeddings: FloatArray,
+        y: npt.NDArray[np.int64],
+        prior: SentimentModel | None,
+    ) -> tuple[float, FloatArray]:
+        """Prior weight and class offsets with the best out-of-fold macro recall (ties: smaller)."""
         fold = np.random.default_rng(0).permutation(len(y)) % self.FOLDS
         own = np.zeros((len(y), len(LABELS)), dtype=np.float32)
         for k in range(self.FOLDS):
@@ -274,13 +289,28 @@ class SentimentModel:
             part = SentimentModel(self._encoder, self.l2, self.lexicon_weight)
             part._fit_head([texts[i] for i in train], embeddings[train], y[train], None)
             own[held] = np.log(part.predict_proba([texts[i] for i in held], embeddings[held]) + 1e-7)
-        theirs = np.log(prior.predict_proba(texts, embeddings) + 1e-7)
+        theirs = (
+            np.zeros_like(own) if prior is None else np.log(prior.predict_proba(texts, embeddings) + 1e-7)
+        )
+        weights = (0.0,) if prior is None else self.PRIOR_WEIGHTS
 
         def macro_recall(pred: npt.NDArray[np.int64]) -> float:
             return float(np.mean([(pred[y == c] == c).mean() for c in range(len(LABELS)) if (y == c).any()]))
 
-        scores = [(macro_recall((own + w * theirs).argmax(axis=1)), -w) for w in self.PRIOR_WEIGHTS]
-        return -max(scores)[1]
+        best: tuple[tuple[float, float, float], float, FloatArray] | None = None
+        for weight in weights:
+            fused = own + weight * theirs
+            for neg, pos in itertools.product(self.CLASS_OFFSETS, self.CLASS_OFFSETS):
+                offsets = np.array([neg, 0.0, pos], dtype=np.float32)
+                key = (
+                    round(macro_recall((fused + offsets).argmax(axis=1)), 6),
+                    -abs(neg) - abs(pos),
+                    -weight,
+                )
+                if best is None or key > best[0]:
+                    best = (key, weight, offsets)
+        assert best is not None
+        return best[1], best[2]
 
     def _fit_head(
         self,
@@ -310,11 +340,12 @@ class SentimentModel:
             embeddings = self.encoder.encode(list(texts))
         x = self._features(texts, embeddings)
         logits = self.model.logits(((x - self.mean) / self.scale).astype(np.float32))
-        if self.prior is None or self.prior_weight <= 0:
+        if (self.prior is None or self.prior_weight <= 0) and not self.offsets.any():
             return softmax(logits)
-        own = np.log(softmax(logits) + 1e-7)
-        theirs = np.log(self.prior.predict_proba(texts, embeddings) + 1e-7)
-        return softmax((own + self.prior_weight * theirs).astype(np.float32))
+        fused = np.log(softmax(logits) + 1e-7) + self.offsets
+        if self.prior is not None and self.prior_weight > 0:
+            fused += self.prior_weight * np.log(self.prior.predict_proba(texts, embeddings) + 1e-7)
+        return softmax(fused.astype(np.float32))
 
     def save(self, path: Path | str) -> None:
         if self.model is None:
@@ -328,6 +359,7 @@ class SentimentModel:
                 weights=self.model.weights,
                 bias=self.model.bias,
                 config=np.array([self.l2, self.lexicon_weight, self.prior_weight]),
+                offsets=self.offsets,
             )
 
     @classmethod
@@ -342,6 +374,8 @@ class SentimentModel:
                 model.prior = default_sentiment_model(encoder)
                 if model.prior is None:
                     model.prior_weight = 0.0
+            if "offsets" in data.files:
+                model.offsets = data["offsets"].astype(np.float32)
             model.mean = data["mean"].astype(np.float32)
             model.scale = data["scale"].astype(np.float32)
             model.model = LinearSoftmax(data["weights"].astype(np.float32), data["bias"].astype(np.float32))

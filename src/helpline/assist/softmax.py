@@ -195,3 +195,20 @@ def train_mlp(
                 v += 0.001 * grad * grad
                 p -= (rate / (1 - 0.9**step)) * m / (np.sqrt(v / (1 - 0.999**step)) + 1e-8)
     return MlpSoftmax(*params)
+
+
+@dataclass
+class AveragedHeads:
+    """Several heads trained alike from different seeds; their log-probabilities are averaged.
+
+    Averaging a few independently initialised networks smooths out the luck of one initialisation:
+    steadier decisions and better calibrated confidences, at a fraction of a millisecond per message.
+    """
+
+    members: list[MlpSoftmax]
+
+    def logits(self, x: FloatArray) -> FloatArray:
+        total = np.zeros((x.shape[0], self.members[0].b2.shape[0]), dtype=np.float32)
+        for member in self.members:
+            total += log_softmax(member.logits(x))
+        return (total / len(self.members)).astype(np.float32)

@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     encoder = default_encoder()
     embeddings = encode_all(encoder, texts, bar.stage("encoding"))
     model = SentimentModel(encoder, l2=1e-2).fit(
-        texts, labels, embeddings=embeddings, on_epoch=bar.stage("training")
+        texts, labels, embeddings=embeddings, on_epoch=bar.stage("training"), calibrate=False
     )
     model.save(args.out)
     sys.stdout.write(f"wrote {args.out} from {len(texts)} comments\n")
