@@ -19,6 +19,7 @@ from helpline.escalation.models import (
 from helpline.kb.models import KbArticle, KbArticleVersion, KbBotAnswer, KbFeedback, KbRelated, KbSettings
 from helpline.macros.models import CannedReply, Macro, SavedView
 from helpline.outbox.models import OutboxItem
+from helpline.portal.models import PortalSignInLink
 from helpline.routing.models import AgentRouting, AgentSkill, TeamRouting
 from helpline.sla.models import (
     BusinessHours,
@@ -69,6 +70,7 @@ __all__ = [
     "MessageInsight",
     "Organization",
     "OutboxItem",
+    "PortalSignInLink",
     "SavedView",
     "SlaPolicy",
     "SlaTarget",
