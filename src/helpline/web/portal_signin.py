@@ -111,6 +111,8 @@ def ask_for_link(
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
     try:
+        # Only the configured base URL, never the request's Host header: a forged Host would
+        # otherwise put someone else's server into the link we email to a customer.
         request_sign_in_link(session, address, base_url=request.app.state.settings.base_url)
     except DomainError:
         session.rollback()
