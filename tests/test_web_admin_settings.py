@@ -192,3 +192,20 @@ def test_admin_creates_edits_and_deletes_an_sla_policy(web: Web) -> None:
         assert s.scalar(select(SlaPolicy)) is None
         actions = list(s.scalars(select(AuditEntry.action).where(AuditEntry.entity_type == "sla_policy")))
     assert actions == ["sla.policy.create", "sla.policy.update", "sla.policy.delete"]
+
+
+def test_messages_handed_to_the_new_templates_have_german_translations() -> None:
+    from helpline.web import admin_channels, admin_settings, macros, portal_signin
+    from helpline.web.i18n import CATALOGS
+
+    messages = [
+        *admin_channels.DONE.values(),
+        *admin_channels.PRECHAT_LABELS.values(),
+        *admin_settings.DONE.values(),
+        *admin_settings.DAY_LABELS.values(),
+        *(label for _key, label in admin_settings.TARGETS),
+        *portal_signin.SIGNIN_ERRORS.values(),
+        portal_signin.SENT,
+        *macros.DONE.values(),
+    ]
+    assert [m for m in messages if m not in CATALOGS["de"]] == []
