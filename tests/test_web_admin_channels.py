@@ -9,8 +9,13 @@ from sqlalchemy import select
 from helpline.audit.models import AuditEntry
 from helpline.chat.models import ChatWidget
 from helpline.core.db import Database
+from helpline.email import outbound
 from helpline.email.models import Mailbox
+from helpline.email.service import receive_email
+from helpline.outbox.runner import OutboxRunner
+from helpline.tickets.models import Ticket
 from tests.conftest import World
+from tests.email_helpers import make_email, start_sink
 from tests.test_web_support import Web, form_post, setup_web
 
 MAILBOXES = "/agent/admin/mailboxes"
@@ -157,3 +162,38 @@ def test_admin_sets_up_a_chat_widget_and_gets_its_embed_snippet(web: Web) -> Non
         None,
     )
     assert audit_actions(web.db, "chat_widget") == ["chat.widget.create", "chat.widget.update"]
+
+
+def test_mail_to_a_mailbox_set_up_on_the_page_reaches_its_team_with_or_without_acknowledgement(
+    web: Web,
+) -> None:
+    w = web.world
+    sink, controller = start_sink()
+    outbound.configure(sink.url, "support@shop.test")
+    try:
+        ada = web.agent("ada@helpline.test")
+        made = form_post(
+            ada, MAILBOXES, MAILBOXES, {"address": "billing@shop.test", "team_id": str(w.billing_team_id)}
+        )
+        assert made.status_code == 303
+        raw, _mid = make_email(to="billing@shop.test", subject="Invoice twice")
+        receive_email(web.db, raw, source="http")
+        OutboxRunner(web.db, name="test").drain()
+        with web.db.read_sessions() as s:
+            ticket = s.scalars(select(Ticket).where(Ticket.subject == "Invoice twice")).one()
+            box_id = s.scalars(select(Mailbox.id)).one()
+        assert ticket.team_id == w.billing_team_id and sink.messages == []  # acknowledgement off
+        form_post(
+            ada,
+            MAILBOXES,
+            f"{MAILBOXES}/{box_id}",
+            {"address": "billing@shop.test", "team_id": str(w.billing_team_id), "auto_acknowledge": "1"},
+        )
+        raw, _mid = make_email(to="billing@shop.test", subject="Refund please")
+        receive_email(web.db, raw, source="http")
+        OutboxRunner(web.db, name="test").drain()
+        [ack] = sink.messages
+        assert ack["From"].endswith("<billing@shop.test>") and "Refund please" in ack.get_content()
+    finally:
+        outbound.configure("")
+        controller.stop()
