@@ -130,6 +130,40 @@ def test_admin_imports_holidays_and_sets_business_hours_for_a_team(web: Web) -> 
     } <= actions
 
 
+def test_admin_adds_and_removes_a_single_holiday(web: Web) -> None:
+    ada = web.agent("ada@helpline.test")
+    assert form_post(ada, PAGE, f"{ADMIN}/holiday-calendars", {"name": "Office"}).status_code == 303
+    with web.db.read_sessions() as s:
+        cal_id = s.scalars(select(HolidayCalendar.id)).one()
+    url = f"{ADMIN}/holiday-calendars/{cal_id}/holidays"
+    backwards = form_post(
+        ada, PAGE, url, {"name": "Winter break", "first_day": "2026-12-24", "last_day": "2026-12-20"}
+    )
+    assert backwards.status_code == 422 and "The last day cannot come before the first day." in backwards.text
+    assert 'value="Winter break"' in backwards.text and 'value="2026-12-20"' in backwards.text
+    assert 'id="holiday-last-' in backwards.text and 'aria-describedby="holiday-error-' in backwards.text
+    added = form_post(
+        ada,
+        PAGE,
+        url,
+        {"name": "Winter break", "first_day": "2026-12-24", "last_day": "2026-12-26", "yearly": "1"},
+    )
+    assert added.status_code == 303 and "Holiday added." in ada.get(added.headers["location"]).text
+    with web.db.read_sessions() as s:
+        holiday = s.scalars(select(Holiday)).one()
+    # The last day is included: the stored end is the day after it.
+    assert (holiday.start_date.isoformat(), holiday.end_date.isoformat(), holiday.yearly) == (
+        "2026-12-24",
+        "2026-12-27",
+        True,
+    )
+    assert "2026-12-24 \u2013 2026-12-26: Winter break (every year)" in ada.get(PAGE).text
+    removed = form_post(ada, PAGE, f"{url}/{holiday.id}/delete", {})
+    assert removed.status_code == 303 and "Holiday removed." in ada.get(removed.headers["location"]).text
+    with web.db.read_sessions() as s:
+        assert s.scalar(select(Holiday)) is None
+
+
 def test_admin_creates_edits_and_deletes_an_sla_policy(web: Web) -> None:
     w = web.world
     ada = web.agent("ada@helpline.test")

@@ -55,6 +55,7 @@ def install(app: FastAPI) -> None:
         return
     from helpline.web.admin import router as admin_router
     from helpline.web.admin_channels import router as admin_channels_router
+    from helpline.web.admin_holidays import router as admin_holidays_router
     from helpline.web.admin_settings import router as admin_settings_router
     from helpline.web.agent import router as agent_router
     from helpline.web.bulk import router as bulk_router
@@ -87,6 +88,7 @@ def install(app: FastAPI) -> None:
     app.include_router(saved_views_router)
     app.include_router(admin_channels_router)
     app.include_router(admin_settings_router)
+    app.include_router(admin_holidays_router)
     app.include_router(portal_signin_router)
     app.include_router(portal_router)
     app.include_router(help_router)

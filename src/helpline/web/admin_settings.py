@@ -1,5 +1,5 @@
 """Admin page for business settings: business hours (time zone, weekly schedule) and which team keeps
-them, holiday calendars (iCalendar import) and SLA policies (conditions and targets).
+them, and SLA policies (conditions and targets); holiday calendars are in ``admin_holidays``.
 
 Every form calls one action of ``helpline.sla.admin`` (which checks the actor and writes the audit
 row); a refused form comes back next to itself with what was typed and the reason.
@@ -7,9 +7,10 @@ row); a refused form comes back next to itself with what was typed and the reaso
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Request, Response, UploadFile
+from fastapi import APIRouter, Form, Request, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -25,7 +26,6 @@ from helpline.web.render import WebRoute, redirect, render
 
 router = APIRouter(prefix="/agent/admin", route_class=WebRoute, include_in_schema=False)
 PAGE = "/agent/admin/business"
-MAX_ICS_BYTES = 1024 * 1024
 
 DONE = {
     "hours": "Business hours saved.",
@@ -33,6 +33,8 @@ DONE = {
     "team_hours": "The team's business hours are set.",
     "calendar": "Holiday calendar saved.",
     "calendar_deleted": "Holiday calendar deleted.",
+    "holiday": "Holiday added.",
+    "holiday_deleted": "Holiday removed.",
     "policy": "SLA policy saved.",
     "policy_deleted": "SLA policy deleted.",
 }
@@ -45,7 +47,9 @@ TARGETS = (
 )
 
 
-def _page(request: Request, session: Session, ctx: AgentContext, status: int = 200, **extra: Any) -> Response:
+def business_page(
+    request: Request, session: Session, ctx: AgentContext, status: int = 200, **extra: Any
+) -> Response:
     require_admin(ctx)
     teams = teams_of(session)
     hours = list(session.scalars(select(BusinessHours).order_by(BusinessHours.name)))
@@ -79,12 +83,13 @@ def _page(request: Request, session: Session, ctx: AgentContext, status: int = 2
         "form": {},
         "flash": "",
         "skipped": [],
+        "one_day": dt.timedelta(days=1),
         **extra,
     }
     return render(request, "admin_business.html", context, status=status)
 
 
-def _failed(
+def business_failed(
     request: Request,
     session: Session,
     ctx: AgentContext,
@@ -97,7 +102,7 @@ def _failed(
         raise exc
     session.rollback()
     error, field = problem(exc)
-    return _page(
+    return business_page(
         request, session, ctx, 422, error=error, error_field=field, error_form=form_name, form=kept, **extra
     )
 
@@ -114,7 +119,7 @@ def business_settings(
     elif policy:
         p = sla.get_policy(session, policy)
         extra.update(editing_policy=p, error_form="policy", form=_policy_form(p))
-    return _page(request, session, ctx, **extra)
+    return business_page(request, session, ctx, **extra)
 
 
 # -- business hours -------------------------------------------------------------------------------
@@ -179,7 +184,7 @@ def _save_hours(
             sla.update_business_hours(session, ctx.actor, hours_id, **values)
     except DomainError as exc:
         editing = sla.get_business_hours(session, hours_id) if hours_id else None
-        return _failed(request, session, ctx, exc, "hours", form, editing_hours=editing)
+        return business_failed(request, session, ctx, exc, "hours", form, editing_hours=editing)
     return redirect(f"{PAGE}?done=hours")
 
 
@@ -282,97 +287,8 @@ def set_team_hours(
             session, ctx.actor, team, int(business_hours_id) if business_hours_id else None
         )
     except DomainError as exc:
-        return _failed(request, session, ctx, exc, f"team-{team_id}", kept)
+        return business_failed(request, session, ctx, exc, f"team-{team_id}", kept)
     return redirect(f"{PAGE}?done=team_hours")
-
-
-# -- holiday calendars ----------------------------------------------------------------------------
-
-
-def _ics_text(upload: UploadFile | None) -> str:
-    if upload is None or not upload.filename:
-        return ""
-    raw = upload.file.read(MAX_ICS_BYTES + 1)
-    if len(raw) > MAX_ICS_BYTES:
-        raise Invalid.field("ics", "The calendar file is larger than 1 MB.")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise Invalid.field("ics", "The calendar file is not UTF-8 text (an .ics file).") from None
-
-
-def _import(session: Session, ctx: AgentContext, calendar_id: int, ics: str, replace: bool) -> list[str]:
-    if not ics:
-        return []
-    _rows, result = sla.import_holidays(session, ctx.actor, calendar_id, ics, replace=replace)
-    return list(result.skipped)
-
-
-def _calendar_done(
-    request: Request, session: Session, ctx: AgentContext, calendar_id: int, skipped: list[str]
-) -> Response:
-    if not skipped:
-        return redirect(f"{PAGE}?done=calendar#calendar-{calendar_id}")
-    # Show the skipped events on this response (they are not stored anywhere).
-    return _page(request, session, ctx, flash=DONE["calendar"], skipped=skipped)
-
-
-@router.post("/holiday-calendars")
-def create_holiday_calendar(
-    request: Request,
-    session: DbSession,
-    ctx: Agent,
-    name: Annotated[str, Form(max_length=120)] = "",
-    ics: Annotated[UploadFile | None, File()] = None,
-    csrf_token: Annotated[str, Form()] = "",
-) -> Response:
-    require_admin(ctx)
-    check_csrf(request, ctx.web, csrf_token)
-    try:
-        if not name.strip():
-            raise Invalid.field("name", "Give the holiday calendar a name.")
-        text = _ics_text(ics)
-        cal = sla.create_holiday_calendar(session, ctx.actor, name=name.strip())
-        skipped = _import(session, ctx, cal.id, text, replace=False)
-    except DomainError as exc:
-        return _failed(request, session, ctx, exc, "calendar", {"calendar_name": name})
-    return _calendar_done(request, session, ctx, cal.id, skipped)
-
-
-@router.post("/holiday-calendars/{calendar_id}/import")
-def import_holidays(
-    request: Request,
-    session: DbSession,
-    ctx: Agent,
-    calendar_id: int,
-    ics: Annotated[UploadFile | None, File()] = None,
-    replace: Annotated[str, Form()] = "",
-    csrf_token: Annotated[str, Form()] = "",
-) -> Response:
-    require_admin(ctx)
-    check_csrf(request, ctx.web, csrf_token)
-    try:
-        text = _ics_text(ics)
-        if not text:
-            raise Invalid.field("ics", "Choose an iCalendar (.ics) file to import.")
-        skipped = _import(session, ctx, calendar_id, text, replace=replace == "1")
-    except DomainError as exc:
-        return _failed(request, session, ctx, exc, f"import-{calendar_id}", {"replace": replace})
-    return _calendar_done(request, session, ctx, calendar_id, skipped)
-
-
-@router.post("/holiday-calendars/{calendar_id}/delete")
-def delete_holiday_calendar(
-    request: Request,
-    session: DbSession,
-    ctx: Agent,
-    calendar_id: int,
-    csrf_token: Annotated[str, Form()] = "",
-) -> Response:
-    require_admin(ctx)
-    check_csrf(request, ctx.web, csrf_token)
-    sla.delete_holiday_calendar(session, ctx.actor, calendar_id)
-    return redirect(f"{PAGE}?done=calendar_deleted")
 
 
 # -- SLA policies ---------------------------------------------------------------------------------
@@ -448,7 +364,7 @@ def _save_policy(
             sla.update_policy(session, ctx.actor, policy_id, **fields)
     except DomainError as exc:
         editing = sla.get_policy(session, policy_id) if policy_id else None
-        return _failed(request, session, ctx, exc, "policy", form, editing_policy=editing)
+        return business_failed(request, session, ctx, exc, "policy", form, editing_policy=editing)
     return redirect(f"{PAGE}?done=policy")
 
 
