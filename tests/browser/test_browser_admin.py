@@ -49,6 +49,7 @@ def test_admin_channel_and_business_pages_are_accessible(live: Live, page_factor
 
 def test_portal_sign_in_page_is_accessible(live: Live, page_factory: Any) -> None:
     page = page_factory()
+    page.set_default_timeout(20000)  # the machine running the tests may be busy
     page.goto(live.url + "/portal/signin")
     check_accessibility(page, "portal-signin")
     page.get_by_label("Email").fill("carla@example.com")
