@@ -86,6 +86,7 @@ def test_a_customer_signs_in_once_with_a_link_sent_by_email(web: Web, sink: Sink
     signed_in = browser.post(link, data={"csrf_token": csrf_of(confirm.text)})
     assert signed_in.status_code == 303 and signed_in.headers["location"] == "/portal/"
     assert "Kettle not delivered" in browser.get("/portal/").text
+    assert browser.get(SIGNIN).headers["location"] == "/portal/"  # already signed in
     # Used once: a second click, in this browser or another, signs nobody in.
     stranger = web.browser()
     again = stranger.get(link)

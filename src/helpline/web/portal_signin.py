@@ -21,6 +21,7 @@ from helpline.portal.service import (
     sign_in_link_usable,
 )
 from helpline.web.auth import PORTAL_COOKIE, WebSession, new_session, read_session, write_session
+from helpline.web.deps import load_customer
 from helpline.web.render import WebRoute, redirect, render
 
 router = APIRouter(prefix="/portal", route_class=WebRoute, include_in_schema=False)
@@ -76,7 +77,9 @@ def _page(request: Request, template: str, web: WebSession, status: int = 200, *
 
 
 @router.get("/signin")
-def signin_form(request: Request) -> Response:
+def signin_form(request: Request, session: DbSession) -> Response:
+    if load_customer(request, session) is not None:
+        return redirect("/portal/")  # already signed in
     return _page(request, "portal_signin.html", _anonymous(request))
 
 
