@@ -121,3 +121,60 @@ def test_a_refused_macro_says_why_and_changes_nothing(web: Web) -> None:
     assert "Bo Billing is not a member of team" in refused.text
     with web.db.read_sessions() as s:
         assert len(s.scalars(select(Message).where(Message.ticket_id == tid)).all()) == 1
+
+
+def test_admin_edits_a_canned_reply_and_a_macro_on_the_page(web: Web) -> None:
+    w = web.world
+    ada = web.agent("ada@helpline.test")
+    page = "/agent/admin/macros"
+    with web.db.transaction() as s:
+        reply = macros.create_canned_reply(s, SYSTEM, title="Greeting", body="Hi there")
+        macro = macros.create_macro(
+            s,
+            SYSTEM,
+            title="Courier",
+            body="Chasing the courier",
+            internal=True,
+            actions={"status": "pending", "add_tags": ["courier"], "team_id": w.support_team_id},
+        )
+        ids = (reply.id, macro.id)
+    listed = ada.get(page).text
+    assert "Edit Greeting" in listed and "Edit Courier" in listed
+    form = ada.get(f"{page}?reply={ids[0]}").text
+    assert 'action="/agent/admin/canned-replies/' in form and ">Hi there</textarea>" in form
+    empty = form_post(ada, page, f"/agent/admin/canned-replies/{ids[0]}", {"title": "Greeting", "body": " "})
+    assert empty.status_code == 422 and "Write the text." in empty.text
+    assert "Edit Greeting" in empty.text and 'value="Greeting"' in empty.text  # still editing it
+    saved = form_post(
+        ada,
+        page,
+        f"/agent/admin/canned-replies/{ids[0]}",
+        {"title": "Hello", "body": "Hello {{customer.name}}"},
+    )
+    assert saved.status_code == 303 and "Canned reply updated." in ada.get(saved.headers["location"]).text
+    macro_form = ada.get(f"{page}?macro={ids[1]}").text
+    assert 'value="courier"' in macro_form and '<option value="pending" selected>' in macro_form
+    assert 'id="macro-mode-note" name="mode" value="note" checked' in macro_form
+    bad = form_post(
+        ada,
+        page,
+        f"/agent/admin/macros/{ids[1]}",
+        {"title": "Courier", "body": "Order {{order.id}}", "mode": "reply", "set_status": "solved"},
+    )
+    assert bad.status_code == 422 and "Unknown placeholder {{order.id}}" in bad.text
+    assert '<option value="solved" selected>' in bad.text
+    changed = form_post(
+        ada,
+        page,
+        f"/agent/admin/macros/{ids[1]}",
+        {"title": "Courier", "body": "We chased the courier.", "mode": "reply", "set_status": "solved"},
+    )
+    assert changed.status_code == 303
+    with web.db.read_sessions() as s:
+        got = macros.get_macro(s, SYSTEM, ids[1])
+        assert (got.body, got.internal, got.actions) == (
+            "We chased the courier.",
+            False,
+            {"status": "solved"},
+        )
+        assert macros.get_canned_reply(s, SYSTEM, ids[0]).title == "Hello"

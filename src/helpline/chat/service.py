@@ -18,12 +18,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from helpline.accounts.models import TeamMember, User
-from helpline.audit.service import record
+from helpline.audit.service import changes, record
 from helpline.chat.models import PRECHAT, ChatClientMessage, ChatConversation, ChatVisitor, ChatWidget
 from helpline.chat.tokens import new_public_id, sign_visitor, verify_visitor
 from helpline.core.actor import SYSTEM, Actor
 from helpline.core.db import utcnow
-from helpline.core.errors import Forbidden, Invalid
+from helpline.core.errors import Forbidden, Invalid, NotFound
 from helpline.customers.identities import normalize_email
 from helpline.customers.models import Customer
 from helpline.customers.service import create_customer, find_by_identity
@@ -115,6 +115,53 @@ def create_widget(
     session.add(widget)
     session.flush()
     record(session, actor, "chat.widget.create", "chat_widget", widget.id, None, {"origins": origins})
+    return widget
+
+
+def update_widget(
+    session: Session,
+    actor: Actor,
+    widget_id: int,
+    *,
+    name: str,
+    allowed_origins: list[str],
+    prechat: str,
+    team_id: int | None,
+    followup_minutes: int,
+) -> ChatWidget:
+    """Change a widget's settings; its key (and so the embed snippet) stays the same."""
+    if not actor.is_admin:
+        raise Forbidden("only admins can set up chat widgets")
+    widget = session.get(ChatWidget, widget_id)
+    if widget is None:
+        raise NotFound(f"chat widget {widget_id} does not exist")
+    if prechat not in PRECHAT:
+        raise Invalid.field("prechat", f"must be one of {', '.join(PRECHAT)}")
+    if not 0 <= followup_minutes <= 24 * 60:
+        raise Invalid.field("followup_minutes", "must be between 0 and 1440")
+    if not name.strip():
+        raise Invalid.field("name", "must not be empty")
+    before = {
+        "name": widget.name,
+        "origins": list(widget.allowed_origins or []),
+        "prechat": widget.prechat,
+        "team_id": widget.team_id,
+        "followup_minutes": widget.followup_minutes,
+    }
+    widget.allowed_origins = sorted({normalize_origin(o) for o in allowed_origins})
+    widget.name, widget.prechat, widget.team_id = name.strip()[:120], prechat, team_id
+    widget.followup_minutes = followup_minutes
+    after = {
+        "name": widget.name,
+        "origins": widget.allowed_origins,
+        "prechat": prechat,
+        "team_id": team_id,
+        "followup_minutes": followup_minutes,
+    }
+    old, new = changes(before, after)
+    if new:
+        session.flush()
+        record(session, actor, "chat.widget.update", "chat_widget", widget.id, old, new)
     return widget
 
 

@@ -27,6 +27,7 @@ from helpline.kb.models import (
 )
 from helpline.macros.models import CannedReply, Macro, SavedView
 from helpline.outbox.models import OutboxItem
+from helpline.portal.models import PortalSignInLink
 from helpline.routing.models import AgentRouting, AgentSkill, TeamRouting
 from helpline.sla.models import (
     BusinessHours,
@@ -78,6 +79,7 @@ __all__ = [
     "MessageInsight",
     "Organization",
     "OutboxItem",
+    "PortalSignInLink",
     "SavedView",
     "SlaPolicy",
     "SlaTarget",

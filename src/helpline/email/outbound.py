@@ -133,6 +133,31 @@ def queue_email(
     return message_id
 
 
+def queue_notice(session: Session, *, to: str, subject: str, text: str) -> str:
+    """Queue an email that belongs to no ticket (say, a portal sign-in link), from the first active
+    mailbox; it is sent by the outbox after the caller's transaction commits."""
+    mailbox = session.scalar(select(Mailbox).where(Mailbox.active.is_(True)).order_by(Mailbox.id))
+    sender = mailbox.address if mailbox else CONFIG.default_from
+    sender_name = mailbox.name if mailbox and mailbox.name else "Support"
+    message_id = new_message_id()
+    payload: dict[str, Any] = {
+        "ticket_id": None,
+        "message_row_id": None,
+        "kind": "notice",
+        "from": formataddr((sender_name, sender)),
+        "reply_to": sender,
+        "to": [to],
+        "cc": [],
+        "subject": subject,
+        "text": text,
+        "message_id": message_id,
+        "in_reply_to": None,
+        "references": [],
+    }
+    enqueue(session, SEND, payload, dedupe_key=f"email:{message_id}")
+    return message_id
+
+
 @on_public_reply
 def email_public_reply(session: Session, ticket: Ticket, message: Message) -> None:
     """An agent's public reply on an email ticket goes out by email."""
@@ -162,7 +187,10 @@ def build_mime(payload: dict[str, Any]) -> EmailMessage:
     if payload.get("kind") == "acknowledgement":
         mime["Auto-Submitted"] = "auto-replied"
         mime["X-Auto-Response-Suppress"] = "All"
-    mime["X-Helpline-Ticket"] = str(payload["ticket_id"])
+    if payload.get("kind") == "notice":
+        mime["Auto-Submitted"] = "auto-generated"
+    if payload.get("ticket_id") is not None:
+        mime["X-Helpline-Ticket"] = str(payload["ticket_id"])
     mime.set_content(payload["text"])
     return mime
 
@@ -190,6 +218,8 @@ def _record_failure(db: Database, payload: dict[str, Any], reason: str) -> None:
     from helpline.tickets.conversation import add_message
     from helpline.tickets.service import NewMessage, add_event
 
+    if payload.get("ticket_id") is None:
+        return  # a notice about no ticket (a portal sign-in link): the outbox keeps the failure
     with db.transaction() as session:
         ticket = session.get(Ticket, payload["ticket_id"])
         if ticket is None:

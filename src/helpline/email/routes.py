@@ -10,8 +10,6 @@ from pydantic import Field, StringConstraints
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from helpline.accounts.models import Team
-from helpline.audit.service import record
 from helpline.core.deps import (
     AdminActor,
     AppSettings,
@@ -20,9 +18,9 @@ from helpline.core.deps import (
     StaffActor,
     get_db,
 )
-from helpline.core.errors import Conflict, Invalid, NotFound
+from helpline.core.errors import Invalid, NotFound
 from helpline.core.schemas import Email, Out, Strict
-from helpline.core.secrets import seal
+from helpline.email import mailboxes
 from helpline.email.imap import poll_mailbox
 from helpline.email.models import InboundEmail, Mailbox
 from helpline.email.service import receive_email
@@ -121,13 +119,9 @@ def list_mailboxes(session: DbSession, _actor: AdminActor) -> list[MailboxOut]:
 def create_mailbox(
     body: MailboxIn, session: DbSession, actor: AdminActor, settings: AppSettings
 ) -> MailboxOut:
-    if session.scalar(select(Mailbox.id).where(Mailbox.address == body.address)) is not None:
-        raise Conflict(f"a mailbox for {body.address} already exists")
-    if body.team_id is not None and session.get(Team, body.team_id) is None:
-        raise Invalid.field("team_id", f"team {body.team_id} does not exist")
-    if body.imap_host and not (body.imap_username and body.imap_password):
-        raise Invalid.field("imap_username", "IMAP polling needs a username and a password")
-    mailbox = Mailbox(
+    mailbox = mailboxes.create_mailbox(
+        session,
+        actor,
         address=body.address,
         name=body.name,
         team_id=body.team_id,
@@ -136,19 +130,9 @@ def create_mailbox(
         imap_port=body.imap_port,
         imap_security=body.imap_security,
         imap_username=body.imap_username,
+        imap_password=body.imap_password,
         imap_folder=body.imap_folder,
-        imap_password=seal(settings.secret_key, body.imap_password) if body.imap_password else None,
-    )
-    session.add(mailbox)
-    session.flush()
-    record(
-        session,
-        actor,
-        "mailbox.create",
-        "mailbox",
-        mailbox.id,
-        None,
-        {"address": body.address, "team_id": body.team_id, "imap_host": body.imap_host},
+        secret_key=settings.secret_key,
     )
     return MailboxOut.model_validate(mailbox)
 

@@ -54,6 +54,9 @@ def install(app: FastAPI) -> None:
     if getattr(app.state, "helpline_web_installed", False):
         return
     from helpline.web.admin import router as admin_router
+    from helpline.web.admin_channels import router as admin_channels_router
+    from helpline.web.admin_holidays import router as admin_holidays_router
+    from helpline.web.admin_settings import router as admin_settings_router
     from helpline.web.agent import router as agent_router
     from helpline.web.bulk import router as bulk_router
     from helpline.web.helpcenter import router as help_router
@@ -61,11 +64,14 @@ def install(app: FastAPI) -> None:
     from helpline.web.live import router as live_router
     from helpline.web.macros import router as macros_router
     from helpline.web.portal import router as portal_router
+    from helpline.web.portal_signin import SignInLinkLimits
+    from helpline.web.portal_signin import router as portal_signin_router
     from helpline.web.saved_views import router as saved_views_router
 
     app.state.helpline_web_installed = True
     app.state.web_signin_guard = SignInGuard()
     app.state.web_presence = make_presence(app.state.settings.redis_url)
+    app.state.portal_signin_limits = SignInLinkLimits()
     app.state.web_stream_timing = StreamTiming()
     app.router.routes[:] = [
         r
@@ -80,6 +86,10 @@ def install(app: FastAPI) -> None:
     app.include_router(admin_router)
     app.include_router(macros_router)
     app.include_router(saved_views_router)
+    app.include_router(admin_channels_router)
+    app.include_router(admin_settings_router)
+    app.include_router(admin_holidays_router)
+    app.include_router(portal_signin_router)
     app.include_router(portal_router)
     app.include_router(help_router)
     app.include_router(kb_panel_router)

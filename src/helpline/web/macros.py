@@ -31,6 +31,8 @@ DONE = {
     "reply_deleted": "Canned reply deleted.",
     "macro": "Macro saved.",
     "macro_deleted": "Macro deleted.",
+    "reply_updated": "Canned reply updated.",
+    "macro_updated": "Macro updated.",
 }
 
 
@@ -65,23 +67,63 @@ def _page(request: Request, session: Session, ctx: AgentContext, status: int = 2
         "error_form": "",
         "form": {},
         "flash": "",
+        "editing_reply": None,
+        "editing_macro": None,
         **extra,
     }
     return render(request, "admin_macros.html", context, status=status)
 
 
 def _failed(
-    request: Request, session: Session, ctx: AgentContext, exc: DomainError, form: str, kept: dict[str, Any]
+    request: Request,
+    session: Session,
+    ctx: AgentContext,
+    exc: DomainError,
+    form: str,
+    kept: dict[str, Any],
+    **extra: Any,
 ) -> Response:
     session.rollback()
     error = exc.errors[0].message if exc.errors else exc.detail
-    return _page(request, session, ctx, status=422, error=error, error_form=form, form=kept)
+    return _page(request, session, ctx, status=422, error=error, error_form=form, form=kept, **extra)
+
+
+def _macro_form(macro: Any) -> dict[str, Any]:
+    """The form fields of a stored macro, to edit it."""
+    a = macro.actions or {}
+    assignee = a.get("assignee", "")
+    return {
+        "title": macro.title,
+        "body": macro.body,
+        "mode": "note" if macro.internal else "reply",
+        "team_id": str(macro.team_id or ""),
+        "set_status": a.get("status", ""),
+        "set_priority": a.get("priority", ""),
+        "set_assignee": str(assignee) if assignee is not None else "",
+        "set_team": ("none" if a["team_id"] is None else str(a["team_id"])) if "team_id" in a else "",
+        "add_tags": " ".join(a.get("add_tags", [])),
+        "remove_tags": " ".join(a.get("remove_tags", [])),
+    }
 
 
 @router.get("/admin/macros")
-def admin_macros(request: Request, session: DbSession, ctx: Agent, done: str = "") -> Response:
+def admin_macros(
+    request: Request, session: DbSession, ctx: Agent, done: str = "", reply: int = 0, macro: int = 0
+) -> Response:
+    """The page; ``?reply=<id>`` or ``?macro=<id>`` opens that one's edit form."""
     _require_admin(ctx)
-    return _page(request, session, ctx, flash=DONE.get(done, ""))
+    extra: dict[str, Any] = {"flash": DONE.get(done, "")}
+    if reply:
+        row = macros.get_canned_reply(session, ctx.actor, reply)
+        extra.update(
+            editing_reply=row,
+            error_form="reply",
+            form={"title": row.title, "body": row.body, "team_id": str(row.team_id or "")},
+        )
+    elif macro:
+        found = macros.get_macro(session, ctx.actor, macro)
+        extra.update(editing_macro=found, error_form="macro", form=_macro_form(found))
+    return _page(request, session, ctx, **extra)
 
 
 @router.post("/admin/canned-replies")
@@ -94,14 +136,49 @@ def create_canned_reply(
     team_id: Annotated[str, Form()] = "",
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
+    return _save_reply(request, session, ctx, None, title, body, team_id, csrf_token)
+
+
+@router.post("/admin/canned-replies/{reply_id}")
+def update_canned_reply(
+    request: Request,
+    session: DbSession,
+    ctx: Agent,
+    reply_id: int,
+    title: Annotated[str, Form(max_length=200)] = "",
+    body: Annotated[str, Form(max_length=20_000)] = "",
+    team_id: Annotated[str, Form()] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    return _save_reply(request, session, ctx, reply_id, title, body, team_id, csrf_token)
+
+
+def _save_reply(
+    request: Request,
+    session: Session,
+    ctx: AgentContext,
+    reply_id: int | None,
+    title: str,
+    body: str,
+    team_id: str,
+    csrf_token: str,
+) -> Response:
     _require_admin(ctx)
     check_csrf(request, ctx.web, csrf_token, kept=body)
     kept = {"title": title, "body": body, "team_id": team_id}
     try:
-        macros.create_canned_reply(session, ctx.actor, title=title, body=body, team_id=_team(team_id))
+        if reply_id is None:
+            macros.create_canned_reply(session, ctx.actor, title=title, body=body, team_id=_team(team_id))
+        else:
+            macros.update_canned_reply(
+                session, ctx.actor, reply_id, title=title, body=body, team_id=_team(team_id)
+            )
     except DomainError as exc:
-        return _failed(request, session, ctx, exc, "reply", kept)
-    return redirect("/agent/admin/macros?done=reply")
+        if exc.status == 404:
+            raise
+        editing = macros.get_canned_reply(session, ctx.actor, reply_id) if reply_id else None
+        return _failed(request, session, ctx, exc, "reply", kept, editing_reply=editing)
+    return redirect(f"/agent/admin/macros?done={'reply' if reply_id is None else 'reply_updated'}")
 
 
 @router.post("/admin/canned-replies/{reply_id}/delete")
@@ -131,8 +208,6 @@ def create_macro(
     remove_tags: Annotated[str, Form(max_length=2000)] = "",
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
-    _require_admin(ctx)
-    check_csrf(request, ctx.web, csrf_token, kept=body)
     kept = {
         "title": title,
         "body": body,
@@ -145,31 +220,82 @@ def create_macro(
         "add_tags": add_tags,
         "remove_tags": remove_tags,
     }
+    return _save_macro(request, session, ctx, None, kept, csrf_token)
+
+
+@router.post("/admin/macros/{macro_id}")
+def update_macro(
+    request: Request,
+    session: DbSession,
+    ctx: Agent,
+    macro_id: int,
+    title: Annotated[str, Form(max_length=200)] = "",
+    body: Annotated[str, Form(max_length=20_000)] = "",
+    mode: Annotated[str, Form()] = "reply",
+    team_id: Annotated[str, Form()] = "",
+    set_status: Annotated[str, Form()] = "",
+    set_priority: Annotated[str, Form()] = "",
+    set_assignee: Annotated[str, Form()] = "",
+    set_team: Annotated[str, Form()] = "",
+    add_tags: Annotated[str, Form(max_length=2000)] = "",
+    remove_tags: Annotated[str, Form(max_length=2000)] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    kept = {
+        "title": title,
+        "body": body,
+        "mode": mode,
+        "team_id": team_id,
+        "set_status": set_status,
+        "set_priority": set_priority,
+        "set_assignee": set_assignee,
+        "set_team": set_team,
+        "add_tags": add_tags,
+        "remove_tags": remove_tags,
+    }
+    return _save_macro(request, session, ctx, macro_id, kept, csrf_token)
+
+
+def _save_macro(
+    request: Request,
+    session: Session,
+    ctx: AgentContext,
+    macro_id: int | None,
+    kept: dict[str, str],
+    csrf_token: str,
+) -> Response:
+    _require_admin(ctx)
+    check_csrf(request, ctx.web, csrf_token, kept=kept["body"])
     try:
         actions: dict[str, Any] = {
-            "status": set_status,
-            "priority": set_priority,
-            "add_tags": add_tags.replace(",", " ").split(),
-            "remove_tags": remove_tags.replace(",", " ").split(),
+            "status": kept["set_status"],
+            "priority": kept["set_priority"],
+            "add_tags": kept["add_tags"].replace(",", " ").split(),
+            "remove_tags": kept["remove_tags"].replace(",", " ").split(),
         }
-        if set_assignee in ("me", "none"):
-            actions["assignee"] = set_assignee
-        elif set_assignee:
-            actions["assignee"] = _team(set_assignee)
-        if set_team:
-            actions["team_id"] = _team(set_team)
-        macros.create_macro(
-            session,
-            ctx.actor,
-            title=title,
-            body=body,
-            internal=mode == "note",
-            actions=actions,
-            team_id=_team(team_id),
-        )
+        if kept["set_assignee"] in ("me", "none"):
+            actions["assignee"] = kept["set_assignee"]
+        elif kept["set_assignee"]:
+            actions["assignee"] = _team(kept["set_assignee"])
+        if kept["set_team"]:
+            actions["team_id"] = _team(kept["set_team"])
+        fields: dict[str, Any] = {
+            "title": kept["title"],
+            "body": kept["body"],
+            "internal": kept["mode"] == "note",
+            "actions": actions,
+            "team_id": _team(kept["team_id"]),
+        }
+        if macro_id is None:
+            macros.create_macro(session, ctx.actor, **fields)
+        else:
+            macros.update_macro(session, ctx.actor, macro_id, **fields)
     except DomainError as exc:
-        return _failed(request, session, ctx, exc, "macro", kept)
-    return redirect("/agent/admin/macros?done=macro")
+        if exc.status == 404:
+            raise
+        editing = macros.get_macro(session, ctx.actor, macro_id) if macro_id else None
+        return _failed(request, session, ctx, exc, "macro", kept, editing_macro=editing)
+    return redirect(f"/agent/admin/macros?done={'macro' if macro_id is None else 'macro_updated'}")
 
 
 @router.post("/admin/macros/{macro_id}/delete")
