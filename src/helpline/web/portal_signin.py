@@ -38,7 +38,8 @@ SIGNIN_ERRORS = {
 
 
 class SignInLinkLimits:
-    """Per-process limits on asking for links: per address (any address, known or not) and per client."""
+    """Limits on asking for links, per address (any address, known or not) and per client; counted per
+    process, or across processes through Redis when it is configured (``core.ratelimit``)."""
 
     def __init__(self, per_address: int = 3, per_client: int = 10, window: float = 900) -> None:
         self.addresses = RateLimiter(per_address, window, "sign-in links for this address")
