@@ -38,8 +38,8 @@ ASSIST_DE: dict[str, str] = {
     "Average mood per day over the last {days} days, from -1 (negative) to +1 (positive)": (
         "Durchschnittliche Stimmung pro Tag in den letzten {days} Tagen, von -1 (negativ) bis +1 (positiv)"
     ),
-    "Last {days} days: {messages} messages, {negative} negative, average {average}.": (
-        "Letzte {days} Tage: {messages} Nachrichten, {negative} negativ, Durchschnitt {average}."
+    "Last {days} days. Messages: {messages}, negative: {negative}, average: {average}.": (
+        "Letzte {days} Tage. Nachrichten: {messages}, negativ: {negative}, Durchschnitt: {average}."
     ),
     "Getting better": "Wird besser",
     "Getting worse": "Wird schlechter",
