@@ -60,6 +60,11 @@
     document.title = (count ? "(" + count + ") " : "") + baseTitle;
   }
   function seen() { if (unseen) badge(0); }
+  // An in-place update may bring its own <title> (the live inbox does): keep the badge on it.
+  document.addEventListener("htmx:afterSettle", function () {
+    baseTitle = document.title.replace(/^\(\d+\) /, "");
+    badge(unseen);
+  });
   window.addEventListener("focus", function () { if (document.hasFocus()) seen(); });
   document.addEventListener("pointerdown", seen);
   document.addEventListener("keydown", seen);
