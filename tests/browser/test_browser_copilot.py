@@ -42,6 +42,7 @@ def test_agent_sees_the_mood_drafts_a_reply_and_gets_a_tone_warning(live: Live, 
         ticket_id = s.scalars(select(Ticket.id).where(Ticket.subject == "Where is my kettle?")).one()
 
     page = page_factory()
+    page.set_default_timeout(15000)  # the first draft loads the sentence encoder and builds the KB index
     sign_in(page, live)
     page.goto(f"{live.url}/agent/tickets/{ticket_id}")
     mood = page.locator("#conversation .mood").first
@@ -100,6 +101,7 @@ def _chat(live: Live, text: str, visitor_id: int | None = None) -> tuple[int, in
 def test_a_chat_ticket_is_live_and_new_chats_alert_the_agent(live: Live, page_factory: Any) -> None:
     visitor_id, ticket_id = _chat(live, "Hi, is my kettle shipped?")
     page = page_factory()
+    page.set_default_timeout(10000)
     sign_in(page, live)
     page.goto(f"{live.url}/agent/tickets/{ticket_id}")
     page.get_by_text("Hi, is my kettle shipped?").wait_for()

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 ASSIST_DE: dict[str, str] = {
     # moods of inbound messages
-    "What the copilot read in this message": "Was der Copilot in dieser Nachricht erkennt",
     "Mood": "Stimmung",
     "Strong emotions": "Starke Gefühle",
     "Intent": "Anliegen",
