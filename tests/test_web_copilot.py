@@ -168,16 +168,18 @@ def test_the_tone_check_catches_dismissive_phrases_and_never_blocks_sending(web:
     assert '<span id="tone-live" hx-swap-oob="innerHTML">Tone check: 2 things to look at.' in checked.text
 
     # Without scripts "Check tone" opens the page with the findings and the text kept.
-    full = form_post(sam, page, f"{page}/tone", {"text": typed, "mode": "note"})
+    full = form_post(sam, page, f"{page}/tone", {"text": typed, "mode": "reply", "status": "pending"})
     assert full.status_code == 200 and "calm down</q>" in full.text
     assert "Carla, calm down. As I already said" in html.unescape(full.text)
-    assert 'id="mode-note" name="mode" value="note" checked' in full.text
+    assert '<option value="pending" selected>' in full.text
 
     # A clean reply, an empty box, a stale form and the German UI.
     clean = form_post(
         sam, page, f"{page}/tone", {"text": "Hi Carla, thanks! I'll update you by Friday."}, headers=HX
     )
     assert "The tone looks good" in clean.text and "Tone check: nothing to change." in clean.text
+    note = form_post(sam, page, f"{page}/tone", {"text": typed, "mode": "note"}, headers=HX)
+    assert "not tone-checked" in note.text and "Dismissive" not in note.text
     empty = form_post(sam, page, f"{page}/tone", {"text": "  "}, headers=HX)
     assert "checked as you type" in empty.text
     stale = sam.post(f"{page}/tone", data={"text": typed, "csrf_token": "forged"})

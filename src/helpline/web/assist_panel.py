@@ -34,8 +34,9 @@ class ToneView:
     findings: list[Finding]
     words_per_sentence: float
     grade: float
-    checked: bool  # False: nothing to check yet (empty composer)
+    checked: bool  # False: nothing to check yet (empty composer, or an internal note)
     error: str = ""
+    note: bool = False
 
 
 def tone_view(text: str, customer_name: str | None) -> ToneView:
@@ -81,7 +82,11 @@ def tone(
 ) -> Response:
     """Check the composer's text; findings explain and suggest, they never stop the reply."""
     check_csrf(request, ctx.web, csrf_token, kept=text)
-    result = tone_view(text, _customer_name(session, ctx, ticket_id))
+    if mode == "note":  # the team reads notes; the check is about how a reply lands with a customer
+        get_visible_ticket(session, ctx.actor, ticket_id)
+        result = ToneView([], 0.0, 0.0, False, note=True)
+    else:
+        result = tone_view(text, _customer_name(session, ctx, ticket_id))
     if is_htmx(request):
         return render(request, "_tone_response.html", {"tone": result, "labels": LABELS})
     composer = {"text": text, "mode": mode if mode in ("reply", "note") else "reply", "status": status}

@@ -77,6 +77,9 @@ ASSIST_DE: dict[str, str] = {
         "Schreiben Sie eine Antwort; ihr Ton wird beim Tippen geprüft. Die Prüfung hält Sie nie vom "
         "Senden ab."
     ),
+    "Internal notes are for the team, so they are not tone-checked.": (
+        "Interne Notizen sind für das Team; ihr Ton wird nicht geprüft."
+    ),
     "The message is too long to check (over 50,000 characters).": (
         "Die Nachricht ist zu lang für die Prüfung (über 50.000 Zeichen)."
     ),

@@ -23,6 +23,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from helpline.core.actor import Actor
@@ -49,10 +50,10 @@ def messages_since(
 ) -> Response:
     """Timeline items of the messages after ``after`` (oldest first), for the live ticket view."""
     messages = list_messages(session, ctx.actor, ticket_id, after_id=after, limit=MAX_NEW)
-    return render(request, "_since.html", {"messages": messages, "ctx": ctx, "moods": {}, "labels": LABELS})
+    return render(request, "_since.html", {"messages": messages, "moods": {}, "labels": LABELS})
 
 
-def chat_activity(session: Any, actor: Actor, since: dt.datetime) -> list[dict[str, Any]]:
+def chat_activity(session: Session, actor: Actor, since: dt.datetime) -> list[dict[str, Any]]:
     """Chats with a visitor message after ``since`` that this agent could answer, oldest first."""
     rows = session.execute(
         select(Ticket.id, Ticket.subject, Ticket.created_at, Ticket.last_customer_message_at)
@@ -73,7 +74,7 @@ def chat_activity(session: Any, actor: Actor, since: dt.datetime) -> list[dict[s
             "ticket_id": tid,
             "subject": subject,
             "new": created_at > since,
-            "at": written.isoformat(),
+            "at": (written or since).isoformat(),
             "url": f"/agent/tickets/{tid}",
         }
         for tid, subject, created_at, written in rows
