@@ -58,7 +58,9 @@ def install(app: FastAPI) -> None:
     from helpline.web.admin_holidays import router as admin_holidays_router
     from helpline.web.admin_settings import router as admin_settings_router
     from helpline.web.agent import router as agent_router
+    from helpline.web.assist_panel import router as assist_panel_router
     from helpline.web.bulk import router as bulk_router
+    from helpline.web.chat_live import router as chat_live_router
     from helpline.web.helpcenter import router as help_router
     from helpline.web.kb_panel import router as kb_panel_router
     from helpline.web.live import router as live_router
@@ -93,3 +95,5 @@ def install(app: FastAPI) -> None:
     app.include_router(portal_router)
     app.include_router(help_router)
     app.include_router(kb_panel_router)
+    app.include_router(assist_panel_router)
+    app.include_router(chat_live_router)

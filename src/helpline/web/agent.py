@@ -36,6 +36,7 @@ from helpline.web.auth import (
     write_session,
 )
 from helpline.web.collision import Presence, written_since
+from helpline.web.copilot import copilot_context
 from helpline.web.deps import Agent, AgentContext, check_csrf, load_agent
 from helpline.web.files import attachment_response, read_uploads
 from helpline.web.inbox import SORTS, VIEWS, inbox_page, saved_key, view_counts
@@ -257,6 +258,7 @@ def ticket_context(session: Session, ctx: AgentContext, ticket_id: int, **extra:
         "fields_form": None,
         "fields_error": "",
         "flash": "",
+        **copilot_context(session, messages),
         **extra,
     }
 
