@@ -5,10 +5,9 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from helpline.chat.models import ChatConversation
-from helpline.chat.service import FOLLOWUP_JOB, channel_of, conversations_of_ticket, follow_up
+from helpline.chat.service import FOLLOWUP_JOB, conversations_of_ticket, follow_up, queue_message
 from helpline.core.db import Database
 from helpline.outbox.runner import Job, handler
-from helpline.realtime import queue_event
 from helpline.tickets.hooks import on_public_reply
 from helpline.tickets.models import Message, Ticket
 
@@ -22,7 +21,7 @@ def chat_public_reply(session: Session, ticket: Ticket, message: Message) -> Non
     from helpline.email import outbound
 
     for conv in conversations_of_ticket(session, ticket.id):
-        queue_event(session, channel_of(conv.visitor_id), "message", {"id": message.id})
+        queue_message(session, conv.visitor_id, message)
         if conv.followup_at is not None and message.author_kind == "agent" and outbound.CONFIG.relay_url:
             signature = f"\n\n--\n{message.author_user.name if message.author_user else 'Support'}"
             outbound.queue_email(
