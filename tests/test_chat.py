@@ -92,13 +92,23 @@ class Visitor:
     """A widget's side of the socket: hello, then frames."""
 
     def __init__(
-        self, ws_base: str, key: str, *, origin: str = ORIGIN, token: str | None = None, last_id: int = 0
+        self,
+        ws_base: str,
+        key: str,
+        *,
+        origin: str = ORIGIN,
+        token: str | None = None,
+        last_id: int = 0,
+        identity: Any = None,
     ) -> None:
         url = f"{ws_base}/chat/ws?widget={key}"
         self.conn: ClientConnection = connect(url, origin=Origin(origin), open_timeout=5).__enter__()
         self.log: list[dict[str, Any]] = []  # every frame received, in order
         with contextlib.suppress(ConnectionClosed):  # refused sockets say why, then close
-            self.conn.send(json.dumps({"type": "hello", "token": token, "last_id": last_id}))
+            hello = {"type": "hello", "token": token, "last_id": last_id}
+            if identity is not None:
+                hello["identity"] = identity
+            self.conn.send(json.dumps(hello))
         self.welcome = self.recv()
 
     def send(self, **frame: Any) -> None:
