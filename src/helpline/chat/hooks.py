@@ -20,9 +20,11 @@ def chat_public_reply(session: Session, ticket: Ticket, message: Message) -> Non
         return
     from helpline.email import outbound
 
+    queue_message(session, message)
+    if message.author_kind != "agent" or not outbound.CONFIG.relay_url:
+        return
     for conv in conversations_of_ticket(session, ticket.id):
-        queue_message(session, conv.visitor_id, message)
-        if conv.followup_at is not None and message.author_kind == "agent" and outbound.CONFIG.relay_url:
+        if conv.followup_at is not None:
             signature = f"\n\n--\n{message.author_user.name if message.author_user else 'Support'}"
             outbound.queue_email(
                 session, ticket, text=message.text + signature, kind="reply", message=message

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload, undefer
+from sqlalchemy.orm import Session, aliased, selectinload, undefer
 
 from helpline.audit.service import record
 from helpline.chat.identity import Claims, identify_visitor, new_secret
@@ -48,6 +48,7 @@ class ChatConfig:
     rate_window: float = 60.0
     new_visitors_per_minute: int = 60  # per client address
     heartbeat: float = 20.0
+    recheck_beats: int = 3  # read the database for missed messages every this many heartbeats
     lifetime: float = 3600.0
     hello_timeout: float = 10.0
     typing_interval: float = 1.0
@@ -279,7 +280,7 @@ def send_message(
     visitor.last_seen_at = utcnow()
     row_sent = session.get(Message, message_id)
     assert row_sent is not None
-    queue_message(session, visitor.id, row_sent, client_id)
+    queue_message(session, row_sent, visitor_id=visitor.id, client_id=client_id)
     return message_id, True
 
 
@@ -310,23 +311,42 @@ def message_frame(
     return frame
 
 
-def queue_message(session: Session, visitor_id: int, msg: Message, client_id: str | None = None) -> None:
-    """Tell the visitor's sockets about a public message once it commits, carrying the message itself
-    and the id of the public message before it: a socket that has shown that one sends this frame
-    as it is, without reading the database; any other socket reads what it missed by id."""
-    tickets = select(ChatConversation.ticket_id).where(ChatConversation.visitor_id == visitor_id)
-    prev = session.scalar(
-        select(func.max(Message.id)).where(
-            Message.ticket_id.in_(tickets), Message.internal.is_(False), Message.id < msg.id
+def queue_message(
+    session: Session, msg: Message, *, visitor_id: int | None = None, client_id: str | None = None
+) -> None:
+    """Tell the sockets of the message's chat (or of ``visitor_id``) about a public message once it
+    commits, carrying the message itself and the id of the visitor's public message before it: a
+    socket that has shown that one sends this frame as it is, without reading the database; any
+    other socket reads what it missed by id."""
+    mine = aliased(ChatConversation)
+    prev = (
+        select(func.max(Message.id))
+        .where(
+            Message.ticket_id.in_(
+                select(mine.ticket_id).where(mine.visitor_id == ChatConversation.visitor_id)
+            ),
+            Message.internal.is_(False),
+            Message.id < msg.id,
         )
+        .scalar_subquery()
     )
+    which = (
+        ChatConversation.visitor_id == visitor_id
+        if visitor_id is not None
+        else ChatConversation.ticket_id == msg.ticket_id
+    )
+    visitors = session.execute(select(ChatConversation.visitor_id, prev).where(which).distinct()).all()
+    if not visitors:
+        return
     files = session.execute(
         select(Attachment.id, Attachment.filename, Attachment.content_type, Attachment.size)
         .where(Attachment.message_id == msg.id)
         .order_by(Attachment.id)
     ).all()
-    frame = message_frame(msg, client_id, [tuple(f) for f in files])  # type: ignore[misc]
-    queue_event(session, channel_of(visitor_id), "message", {"id": msg.id, "prev": prev or 0, "frame": frame})
+    frame = message_frame(msg, client_id, [(f[0], f[1], f[2], f[3]) for f in files])
+    for visitor, before in visitors:
+        data = {"id": msg.id, "prev": before or 0, "frame": frame}
+        queue_event(session, channel_of(visitor), "message", data)
 
 
 def messages_after(session: Session, visitor_id: int, after_id: int, limit: int) -> list[dict[str, Any]]:

@@ -11,8 +11,8 @@ come back as a ``message`` with ``attachments`` (each with a signed download ``u
 
 Delivery: the socket subscribes to the visitor's channel before reading the transcript. A message
 event carries the message and the id of the visitor's public message before it: when the socket has
-sent that one, it sends the carried frame straight away; otherwise (and on every heartbeat and
-resync) it reads the messages after the last id it sent. Every message reaches the widget exactly
+sent that one, it sends the carried frame straight away; otherwise (and on a resync, and every
+few heartbeats) it reads the messages after the last id it sent. Every message reaches the widget exactly
 once, in order, across reconnects (the widget sends the last id it saw).
 """
 
@@ -27,6 +27,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from fastapi import WebSocket, WebSocketDisconnect
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from starlette.concurrency import run_in_threadpool
 
 from helpline.chat import identity
@@ -54,6 +56,7 @@ log = logging.getLogger(__name__)
 # Catch-up reads get their own threads: they must not queue behind request handlers that wait for
 # the database writer lock in the shared pool, or delivery would stall exactly when agents are busy.
 READERS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="helpline-chat-read")
+BUSY = "We're very busy right now; your message will be sent again in a moment."
 
 
 class Fatal(Exception):
@@ -215,11 +218,14 @@ class VisitorSocket:
         """Send what is new: on each event, on each heartbeat; end the socket when its time is up."""
         ends = time.monotonic() + self.cfg.lifetime
         await self._catch_up()
+        beats = 0
         while (left := ends - time.monotonic()) > 0:
             event = await sub.get(timeout=min(self.cfg.heartbeat, left))
             if event is None:
                 await self.send({"type": "ping"})
-                await self._catch_up()
+                beats += 1
+                if beats % self.cfg.recheck_beats == 0:  # the backstop for a lost event
+                    await self._catch_up()
             else:
                 await self._deliver([event, *sub.pending()])
         await self.send({"type": "reconnect", "reason": "lifetime"})
@@ -336,6 +342,10 @@ class VisitorSocket:
             message_id, new = await run_in_threadpool(work)
         except DomainError as error:
             await self.error("invalid", str(error), **echo)
+            return
+        except (OperationalError, SQLAlchemyTimeoutError) as error:  # the database is overloaded
+            log.warning("chat: message not stored, database busy: %s", error)
+            await self.error("busy", BUSY, retry_after=1, **echo)
             return
         if new:
             self.limiter.hit(key)

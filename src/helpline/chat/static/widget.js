@@ -181,6 +181,11 @@
       errorBox.textContent = f.message || "Something went wrong.";
       if (f.code === "email_required") { details.hidden = false; emailInput.focus(); }
       var failed = f.client_id && pending[f.client_id];
+      if (failed && f.code === "busy") {
+        failed.node.lastChild.textContent = " Sending again\u2026";
+        setTimeout(function () { send({ type: "message", text: failed.text, client_id: f.client_id }); }, 1000 * (f.retry_after || 1));
+        return;
+      }
       if (failed) {
         failed.node.lastChild.textContent = " Not sent: " + (f.message || f.code);
         failed.node.lastChild.className = "hlc-note hlc-failed";
