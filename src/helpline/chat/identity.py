@@ -20,7 +20,6 @@ import hmac
 import secrets
 import time
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -64,27 +63,29 @@ def sign(secret: str, user_id: str, email: str, name: str, ts: int) -> str:
     return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
+def _text(value: object) -> str | None:
+    """A text field of the identity: ``None`` (missing) is empty, a number is its digits."""
+    if value is None:
+        return ""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value if isinstance(value, str) else None
+
+
 def verify(widget: ChatWidget, raw: object, *, now: float | None = None, max_age: int = MAX_AGE) -> Claims:
     """The claims of a signed identity from ``hello``, or ``IdentityRefused`` saying why not."""
     if not widget.identity_secret:
         raise IdentityRefused("identity_not_enabled", "This chat does not accept signed identities.")
     if not isinstance(raw, dict):
         raise IdentityRefused("identity_invalid", "The identity must be an object.")
-    fields: dict[str, Any] = raw
-    user_id, email, name = (
-        fields.get(k) if fields.get(k) is not None else "" for k in ("id", "email", "name")
-    )
-    ts, sig = fields.get("ts"), fields.get("sig")
-    if isinstance(user_id, int):
-        user_id = str(user_id)
+    user_id, email, name, sig = (_text(raw.get(k)) for k in ("id", "email", "name", "sig"))
+    ts = raw.get("ts")
     if isinstance(ts, str) and ts.isdigit():
         ts = int(ts)
-    if not all(isinstance(v, str) for v in (user_id, email, name, sig)) or not isinstance(ts, int):
+    if user_id is None or email is None or name is None or sig is None or type(ts) is not int:
         raise IdentityRefused(
             "identity_invalid", "An identity needs id, email, name (text), ts (a number) and sig."
         )
-    assert isinstance(user_id, str) and isinstance(email, str) and isinstance(name, str)
-    assert isinstance(sig, str)
     if not user_id or len(user_id) > 255 or len(name) > 160 or len(sig) > 128:
         raise IdentityRefused("identity_invalid", "The identity's id, name or signature is malformed.")
     expected = sign(widget.identity_secret, user_id, email, name, ts)
