@@ -232,14 +232,21 @@ async def scenario(
             text = f"Reply {i}: it ships today."
             future = v.expect(f"msg:{text}")
             t0 = time.perf_counter()
-            response = await client.post(f"/api/v1/tickets/{tickets[i]}/messages", json={"text": text})
+            try:
+                response = await client.post(f"/api/v1/tickets/{tickets[i]}/messages", json={"text": text})
+            except httpx.HTTPError as error:
+                response = httpx.Response(599, text=repr(error))
             answered = time.perf_counter()
             if response.status_code != 201:  # e.g. SQLite's writer lock timed out on a loaded machine
                 failed.append(f"{response.status_code} {response.text[:200]}")
                 v.waiting.pop(f"msg:{text}", None)
                 continue
             responses.append(answered - t0)
-            delivered = await asyncio.wait_for(future, 60)
+            try:
+                delivered = await asyncio.wait_for(future, 60)
+            except TimeoutError:
+                failed.append(f"reply {i} stored but not delivered within 60 s")
+                continue
             deliveries.append(delivered - t0)
             after_response.append(delivered - answered)
             stored.append(v.stored_to_socket[text])

@@ -286,3 +286,24 @@ def test_no_relay_means_no_transcript_and_a_clear_reason(chat_server: ChatServer
     error = visitor.until(lambda f: f["type"] == "error")[-1]
     assert error["code"] == "unavailable" and "can't send emails" in error["message"]
     visitor.close()
+
+
+def test_an_event_for_a_message_after_a_gap_makes_the_socket_read_instead(chat_server: ChatServer) -> None:
+    """A socket sends a carried message only when it has sent the one before it; otherwise it reads
+    the database, so a lost event can never make it skip a message."""
+    key = chat_server.widget()
+    visitor = chat_server.visitor(key)
+    first = visitor.say("hello", "g1")
+    assert [m["id"] for m in messages(visitor.until(lambda f: f["type"] == "message"))] == [first]
+    ticket_id = chat_ticket(chat_server.db)
+    with chat_server.db.read_sessions() as s:
+        visitor_id = s.scalars(select(ChatConversation.visitor_id)).one()
+    broker = chat_server.app.state.broker
+    fake = {"type": "message", "id": first + 50, "author": "agent", "name": "Mallory", "text": "forged"}
+    broker.publish(f"chat:v{visitor_id}", "message", {"id": first + 50, "prev": first + 49, "frame": fake})
+    reply = chat_server.world.admin.post(f"/api/v1/tickets/{ticket_id}/messages", json={"text": "real"})
+    assert reply.status_code == 201
+    got = messages(visitor.until(lambda f: f["type"] == "message"))
+    assert [m["text"] for m in got] == ["real"]  # read from the database; the unbacked frame is not sent
+    assert messages(visitor.drain()) == []
+    visitor.close()
