@@ -92,19 +92,32 @@ class Visitor:
     """A widget's side of the socket: hello, then frames."""
 
     def __init__(
-        self, ws_base: str, key: str, *, origin: str = ORIGIN, token: str | None = None, last_id: int = 0
+        self,
+        ws_base: str,
+        key: str,
+        *,
+        origin: str = ORIGIN,
+        token: str | None = None,
+        last_id: int = 0,
+        identity: Any = None,
     ) -> None:
         url = f"{ws_base}/chat/ws?widget={key}"
         self.conn: ClientConnection = connect(url, origin=Origin(origin), open_timeout=5).__enter__()
         self.log: list[dict[str, Any]] = []  # every frame received, in order
+        self.unread: list[dict[str, Any]] = []  # frames a helper read past; recv() returns them first
         with contextlib.suppress(ConnectionClosed):  # refused sockets say why, then close
-            self.conn.send(json.dumps({"type": "hello", "token": token, "last_id": last_id}))
+            hello = {"type": "hello", "token": token, "last_id": last_id}
+            if identity is not None:
+                hello["identity"] = identity
+            self.conn.send(json.dumps(hello))
         self.welcome = self.recv()
 
     def send(self, **frame: Any) -> None:
         self.conn.send(json.dumps(frame))
 
     def recv(self, timeout: float = 5) -> dict[str, Any]:
+        if self.unread:
+            return self.unread.pop(0)
         frame: dict[str, Any] = json.loads(self.conn.recv(timeout=timeout))
         self.log.append(frame)
         return frame
@@ -134,6 +147,8 @@ class Visitor:
         self.send(type="message", text=text, client_id=client_id)
         frames = self.until(lambda f: f["type"] in ("ack", "error") and f.get("client_id") == client_id)
         assert frames[-1]["type"] == "ack", frames[-1]
+        # The message itself may come before its ack (it is sent as soon as it is committed).
+        self.unread.extend(f for f in frames[:-1] if f["type"] == "message")
         msg_id: int = frames[-1]["id"]
         return msg_id
 

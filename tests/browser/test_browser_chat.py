@@ -130,3 +130,35 @@ def test_a_visitor_chats_with_an_agent_and_survives_a_dropped_connection(
     # The agent sees the visitor's message sent while the connection was down, once.
     agent.reload()
     assert agent.get_by_text("Great, thanks!").count() == 1
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(64)
+
+
+def test_a_visitor_sends_a_photo_and_a_refused_file_says_why(
+    chat_app: FastAPI, live: Live, shop: Shop, page_factory: Any
+) -> None:
+    world = live.web.world
+    widget = world.admin.post("/api/v1/chat/widgets", json={"name": "Shop", "allowed_origins": [shop.url]})
+    shop.snippet = widget.json()["snippet"].replace("http://testserver", live.url)
+    visitor = page_factory(viewport={"width": 390, "height": 844})  # a phone
+    visitor.goto(shop.url + "/")
+    visitor.get_by_role("button", name="Chat with us").click()
+    dialog = visitor.get_by_role("dialog", name="Chat with us")
+    dialog.get_by_text("No agent is online right now").wait_for()
+    files = visitor.locator(".hlc-root input[type=file]")
+    files.set_input_files({"name": "broken kettle.png", "mimeType": "image/png", "buffer": PNG})
+    link = dialog.get_by_role("link", name="broken kettle.png (1 KB)")
+    link.wait_for()
+    assert (link.get_attribute("href") or "").startswith(live.url + "/chat/files/")
+    files.set_input_files(
+        {"name": "setup.pdf", "mimeType": "application/pdf", "buffer": b"MZ\x90\x00" + bytes(64)}
+    )
+    alert = dialog.get_by_role("alert")
+    alert.get_by_text("setup.pdf can't be sent here").wait_for()
+    assert dialog.get_by_text("Not sent: setup.pdf can't be sent here", exact=False).count() == 1
+    assert dialog.get_by_role("button", name="Attach a file").is_visible()
+    check_accessibility(visitor, "chat-widget-upload")
+    ticket_id = chat_ticket(live.web.db)
+    listed = world.admin.get(f"/api/v1/tickets/{ticket_id}/messages").json()["items"]
+    assert [a["filename"] for m in listed for a in m["attachments"]] == ["broken kettle.png"]

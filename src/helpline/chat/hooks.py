@@ -5,10 +5,9 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from helpline.chat.models import ChatConversation
-from helpline.chat.service import FOLLOWUP_JOB, channel_of, conversations_of_ticket, follow_up
+from helpline.chat.service import FOLLOWUP_JOB, conversations_of_ticket, follow_up, queue_message
 from helpline.core.db import Database
 from helpline.outbox.runner import Job, handler
-from helpline.realtime import queue_event
 from helpline.tickets.hooks import on_public_reply
 from helpline.tickets.models import Message, Ticket
 
@@ -21,9 +20,11 @@ def chat_public_reply(session: Session, ticket: Ticket, message: Message) -> Non
         return
     from helpline.email import outbound
 
+    queue_message(session, message)
+    if message.author_kind != "agent" or not outbound.CONFIG.relay_url:
+        return
     for conv in conversations_of_ticket(session, ticket.id):
-        queue_event(session, channel_of(conv.visitor_id), "message", {"id": message.id})
-        if conv.followup_at is not None and message.author_kind == "agent" and outbound.CONFIG.relay_url:
+        if conv.followup_at is not None:
             signature = f"\n\n--\n{message.author_user.name if message.author_user else 'Support'}"
             outbound.queue_email(
                 session, ticket, text=message.text + signature, kind="reply", message=message

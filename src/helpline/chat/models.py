@@ -24,6 +24,8 @@ class ChatWidget(Base):
     prechat: Mapped[str] = mapped_column(String(16), default="optional")
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"))
     followup_minutes: Mapped[int] = mapped_column(default=5)
+    # Key the site signs its logged-in users with (``chat.identity``); "" = identities not accepted.
+    identity_secret: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
@@ -31,6 +33,7 @@ class ChatVisitor(Base):
     """A browser that opened the chat; recognised again by its signed token (``public_id``)."""
 
     __tablename__ = "chat_visitors"
+    __table_args__ = (Index("ix_chat_visitors_widget_id_external_id", "widget_id", "external_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(String(40), unique=True)
@@ -38,6 +41,8 @@ class ChatVisitor(Base):
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
     name: Mapped[str] = mapped_column(String(160), default="")
     email: Mapped[str | None] = mapped_column(String(254))
+    # The site's own user id, when the site vouched for this visitor with a signed identity.
+    external_id: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 

@@ -9,21 +9,38 @@ import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from fastapi import APIRouter, Request, WebSocket
-from fastapi.responses import FileResponse, StreamingResponse
+from fastapi import APIRouter, Request, Response, WebSocket
+from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 
-from helpline.chat.models import ChatWidget
-from helpline.chat.service import channel_of, conversations_of_ticket, create_widget
+from helpline.chat.identity import rotate_secret
+from helpline.chat.models import ChatVisitor, ChatWidget
+from helpline.chat.service import (
+    ChatConfig,
+    channel_of,
+    conversations_of_ticket,
+    create_widget,
+    origin_allowed,
+    send_message,
+    visitor_file,
+    widget_by_key,
+)
 from helpline.chat.socket import visitor_socket
+from helpline.chat.tokens import verify_visitor
+from helpline.chat.uploads import UploadRefused, check_upload, verify_file_sig
 from helpline.core.db import Database
 from helpline.core.deps import AdminActor, DbSession
+from helpline.core.errors import DomainError, NotFound
+from helpline.core.problems import PROBLEM, TYPE_BASE
+from helpline.core.ratelimit import RateLimiter, TooManyRequests
 from helpline.core.schemas import Strict
 from helpline.realtime import broker_of
 from helpline.tickets.access import get_visible_ticket
 from helpline.web.deps import current_agent
+from helpline.web.files import attachment_response
 
 STATIC = Path(__file__).parent / "static"
 
@@ -43,6 +60,100 @@ def widget_script() -> FileResponse:
         media_type="text/javascript; charset=utf-8",
         headers={"Cache-Control": "public, max-age=300", "X-Content-Type-Options": "nosniff"},
     )
+
+
+# -- files from the widget -----------------------------------------------------------------------
+
+
+def _refusal(request: Request, status: int, code: str, detail: str, cors: dict[str, str]) -> JSONResponse:
+    """problem+json with the widget's ``code``, readable by the widget's page (CORS)."""
+    title = {413: "Too large", 415: "Unsupported file type", 429: "Too many requests"}.get(status, "Refused")
+    body = {"type": TYPE_BASE + code, "title": title, "status": status, "detail": detail, "code": code}
+    body["instance"] = request.url.path
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=cors)
+
+
+@public.post("/chat/upload", status_code=201)
+async def chat_upload(request: Request) -> Response:
+    """A file from the widget (multipart: ``file``, ``token``, ``client_id``, optional ``text``); it
+    becomes a message of the visitor's chat and reaches the widget like any other message."""
+    cfg: ChatConfig = request.app.state.chat_config
+    db: Database = request.app.state.db
+    origin = request.headers.get("origin")
+
+    def find() -> ChatWidget | None:
+        with db.read_sessions() as session:
+            return widget_by_key(session, request.query_params.get("widget", ""))
+
+    widget = await run_in_threadpool(find)
+    if widget is None:
+        return _refusal(request, 404, "unknown_widget", "This chat widget does not exist.", {})
+    if not origin_allowed(widget, origin):
+        return _refusal(request, 403, "origin_not_allowed", f"This chat is not enabled on {origin}.", {})
+    cors = {"Access-Control-Allow-Origin": origin or "*", "Vary": "Origin"}
+    limit = cfg.upload_max_bytes
+    size = request.headers.get("content-length", "")
+    if size.isdigit() and int(size) > limit + 64 * 1024:
+        detail = f"The file is larger than the limit of {limit / (1024 * 1024):.1f} MB."
+        return _refusal(request, 413, "too_large", detail, cors)
+    try:
+        form = await request.form(max_files=1, max_fields=8)
+    except Exception:
+        return _refusal(request, 400, "bad_request", "Send the file as multipart/form-data.", cors)
+    upload, token = form.get("file"), form.get("token")
+    public_id = verify_visitor(request.app.state.settings.secret_key, token)
+    if public_id is None:
+        return _refusal(request, 401, "unknown_visitor", "Open the chat first, then send the file.", cors)
+    if not isinstance(upload, UploadFile):
+        return _refusal(request, 422, "no_file", "Choose a file to send.", cors)
+    client_id, text = form.get("client_id"), form.get("text") or ""
+    if not isinstance(client_id, str | None) or not isinstance(text, str) or len(text) > cfg.max_chars:
+        return _refusal(request, 422, "bad_request", "client_id and text must be short text.", cors)
+    try:
+        attachment = check_upload(
+            upload.filename or "", upload.content_type or "", await upload.read(limit + 1), limit
+        )
+    except UploadRefused as refused:
+        return _refusal(request, refused.status, refused.code, refused.message, cors)
+    limiter: RateLimiter = request.app.state.chat_limiter
+
+    def work() -> tuple[int, int, bool]:
+        with db.transaction() as session:
+            visitor = session.scalar(select(ChatVisitor).where(ChatVisitor.public_id == public_id))
+            if visitor is None or visitor.widget_id != widget.id:
+                raise NotFound("Open the chat first, then send the file.")
+            limiter.check(f"v{visitor.id}")
+            if widget.prechat == "required" and not visitor.email:
+                raise DomainError("Please leave your email address first.", kind="details_required")
+            sent = send_message(
+                session, visitor.id, text.strip(), client_id, [attachment], max_attachment_bytes=limit
+            )
+            return visitor.id, *sent
+
+    try:
+        visitor_id, message_id, new = await run_in_threadpool(work)
+    except TooManyRequests as error:
+        cors_retry = {**cors, "Retry-After": str(error.retry_after)}
+        return _refusal(request, 429, "rate_limited", str(error), cors_retry)
+    except NotFound as error:
+        return _refusal(request, 401, "unknown_visitor", str(error), cors)
+    except DomainError as error:
+        code = error.kind if error.kind == "details_required" else "invalid"
+        return _refusal(request, 422 if code == "invalid" else 409, code, str(error), cors)
+    if new:
+        limiter.hit(f"v{visitor_id}")
+    return JSONResponse({"id": message_id, "client_id": client_id}, status_code=201, headers=cors)
+
+
+@public.get("/chat/files/{attachment_id}")
+def chat_file(request: Request, attachment_id: int, s: str = "") -> Response:
+    """A visitor's own file, by the signed address the widget got with the message; always a download."""
+    public_id = verify_file_sig(request.app.state.settings.secret_key, attachment_id, s)
+    if public_id is None:
+        raise NotFound(f"file {attachment_id} does not exist")
+    db: Database = request.app.state.db
+    with db.read_sessions() as session:
+        return attachment_response(visitor_file(session, public_id, attachment_id))
 
 
 # -- the agent side of a chat ticket --------------------------------------------------------------
@@ -128,6 +239,7 @@ class WidgetOut(BaseModel):
     prechat: str
     team_id: int | None
     followup_minutes: int
+    identity_secret: str
     snippet: str
 
 
@@ -142,6 +254,7 @@ def _out(request: Request, widget: ChatWidget) -> WidgetOut:
         prechat=widget.prechat,
         team_id=widget.team_id,
         followup_minutes=widget.followup_minutes,
+        identity_secret=widget.identity_secret,
         snippet=snippet,
     )
 
@@ -163,3 +276,18 @@ def post_widget(request: Request, body: WidgetIn, session: DbSession, actor: Adm
 @api.get("/chat/widgets", response_model=list[WidgetOut], summary="List chat widgets")
 def list_widgets(request: Request, session: DbSession, actor: AdminActor) -> list[WidgetOut]:
     return [_out(request, w) for w in session.scalars(select(ChatWidget).order_by(ChatWidget.id))]
+
+
+@api.post(
+    "/chat/widgets/{widget_id}/identity-secret",
+    response_model=WidgetOut,
+    summary="Replace a chat widget's identity secret",
+)
+def post_identity_secret(
+    request: Request, widget_id: int, session: DbSession, actor: AdminActor
+) -> WidgetOut:
+    widget = session.get(ChatWidget, widget_id)
+    if widget is None:
+        raise NotFound(f"chat widget {widget_id} does not exist")
+    rotate_secret(session, actor, widget)
+    return _out(request, widget)

@@ -15,11 +15,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload, undefer
 
-from helpline.accounts.models import TeamMember, User
 from helpline.audit.service import changes, record
+from helpline.chat.identity import Claims, identify_visitor, new_secret
 from helpline.chat.models import PRECHAT, ChatClientMessage, ChatConversation, ChatVisitor, ChatWidget
+from helpline.chat.status import is_open
 from helpline.chat.tokens import new_public_id, sign_visitor, verify_visitor
 from helpline.core.actor import SYSTEM, Actor
 from helpline.core.db import utcnow
@@ -29,11 +30,9 @@ from helpline.customers.models import Customer
 from helpline.customers.service import create_customer, find_by_identity
 from helpline.outbox.service import enqueue
 from helpline.realtime import queue_event
-from helpline.routing.models import AgentRouting
-from helpline.sla.calendars import load_calendar, team_hours_id
 from helpline.tickets.conversation import add_message
-from helpline.tickets.models import Message, Ticket
-from helpline.tickets.service import NewMessage, create_ticket
+from helpline.tickets.models import Attachment, Message, Ticket
+from helpline.tickets.service import NewAttachment, NewMessage, create_ticket
 
 FOLLOWUP_JOB = "chat.unanswered"
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -49,10 +48,15 @@ class ChatConfig:
     rate_window: float = 60.0
     new_visitors_per_minute: int = 60  # per client address
     heartbeat: float = 20.0
+    recheck_beats: int = 3  # read the database for missed messages every this many heartbeats
     lifetime: float = 3600.0
     hello_timeout: float = 10.0
     typing_interval: float = 1.0
     history_limit: int = 200
+    upload_max_bytes: int = 10 * 1024 * 1024
+    identity_max_age: int = 24 * 3600
+    status_ttl: float = 15.0
+    transcripts_per_hour: int = 3  # per visitor
 
 
 def channel_of(visitor_id: int) -> str:
@@ -111,6 +115,7 @@ def create_widget(
         prechat=prechat,
         team_id=team_id,
         followup_minutes=followup_minutes,
+        identity_secret=new_secret(),
     )
     session.add(widget)
     session.flush()
@@ -171,51 +176,34 @@ def widget_by_key(session: Session, key: str) -> ChatWidget | None:
     return session.scalar(select(ChatWidget).where(ChatWidget.key == key))
 
 
-def is_open(session: Session, team_id: int | None, now: dt.datetime | None = None) -> bool:
-    now = now or utcnow()
-    calendar = load_calendar(session, team_hours_id(session, team_id))
-    if calendar.always_open:
-        return True
-    local = now.astimezone(calendar.tz).date()
-    return any(a <= now < b for a, b in calendar.intervals_on(local))
-
-
-def status(session: Session, widget: ChatWidget) -> dict[str, Any]:
-    """Honest status for the widget: is anyone there, or will the answer come by email."""
-    stmt = (
-        select(func.count())
-        .select_from(AgentRouting)
-        .join(User, User.id == AgentRouting.user_id)
-        .where(AgentRouting.presence == "online", User.is_active.is_(True))
-    )
-    if widget.team_id is not None:
-        stmt = stmt.join(TeamMember, TeamMember.user_id == User.id).where(
-            TeamMember.team_id == widget.team_id
-        )
-    online = int(session.scalar(stmt) or 0)
-    open_now = is_open(session, widget.team_id)
-    if not open_now:
-        text = "We're closed right now. Leave a message and your email, and we'll reply by email."
-    elif online:
-        text = f"{online} agent{'s' if online != 1 else ''} online. We usually reply within a few minutes."
-    else:
-        text = "No agent is online right now. Leave a message and your email, and we'll reply by email."
-    return {"agents_online": online, "open": open_now, "text": text}
-
-
 # -- visitors ------------------------------------------------------------------------------------
 
 
 def open_visitor(
-    session: Session, widget: ChatWidget, token: object, secret_key: str, *, may_create: bool = True
+    session: Session,
+    widget: ChatWidget,
+    token: object,
+    secret_key: str,
+    *,
+    may_create: bool = True,
+    claims: Claims | None = None,
 ) -> tuple[ChatVisitor | None, str]:
-    """The visitor behind a signed token, or a new one; with the token the widget should keep."""
+    """The visitor behind a signed token, or a new one; with the token the widget should keep.
+
+    With verified ``claims`` the visitor is the site's user (``identity.identify_visitor``). Without
+    them, a token of an identified visitor is not honoured: that chat belongs to a signed-in user."""
+    visitor: ChatVisitor | None = None
     public_id = verify_visitor(secret_key, token)
     if public_id is not None:
         visitor = session.scalar(select(ChatVisitor).where(ChatVisitor.public_id == public_id))
-        if visitor is not None and visitor.widget_id == widget.id:
-            visitor.last_seen_at = utcnow()
-            return visitor, sign_visitor(secret_key, public_id)
+        if visitor is not None and visitor.widget_id != widget.id:
+            visitor = None
+    if claims is not None:
+        visitor = identify_visitor(session, widget, visitor, claims)
+        return visitor, sign_visitor(secret_key, visitor.public_id)
+    if visitor is not None and visitor.external_id is None:
+        visitor.last_seen_at = utcnow()
+        return visitor, sign_visitor(secret_key, visitor.public_id)
     if not may_create:
         return None, ""
     visitor = ChatVisitor(public_id=new_public_id(), widget_id=widget.id)
@@ -277,9 +265,16 @@ def _new_conversation(session: Session, visitor: ChatVisitor, widget: ChatWidget
 
 
 def send_message(
-    session: Session, visitor_id: int, text: str, client_id: str | None = None
+    session: Session,
+    visitor_id: int,
+    text: str,
+    client_id: str | None = None,
+    attachments: list[NewAttachment] | None = None,
+    *,
+    max_attachment_bytes: int = 20 * 1024 * 1024,
 ) -> tuple[int, bool]:
-    """Store a visitor's message; returns its id and whether it is new (a resend is stored once)."""
+    """Store a visitor's message (with any files); returns its id and whether it is new (a resend
+    is stored once)."""
     if client_id is not None and not _CLIENT_ID.match(client_id):
         raise Invalid.field("client_id", "must be 1-64 letters, digits, '-' or '_'")
     visitor_stmt = select(ChatVisitor).where(ChatVisitor.id == visitor_id)
@@ -293,7 +288,12 @@ def send_message(
     widget = session.get(ChatWidget, visitor.widget_id)
     assert widget is not None
     customer = _customer(session, visitor)
-    message = NewMessage(text=text, channel="chat", meta={"client_id": client_id} if client_id else {})
+    message = NewMessage(
+        text=text,
+        channel="chat",
+        meta={"client_id": client_id} if client_id else {},
+        attachments=list(attachments or []),
+    )
     conv = _latest(session, visitor.id)
     if conv is None:
         subject = f"Chat with {visitor.name or customer.name or 'a website visitor'}"
@@ -311,15 +311,89 @@ def send_message(
         ).one()
         _new_conversation(session, visitor, widget, ticket.id)
     else:
-        row = add_message(session, SYSTEM, conv.ticket_id, message, on_behalf_of=customer)
+        row = add_message(
+            session,
+            SYSTEM,
+            conv.ticket_id,
+            message,
+            on_behalf_of=customer,
+            max_attachment_bytes=max_attachment_bytes,
+        )
         message_id = row.id
         if row.ticket_id != conv.ticket_id:  # the old chat was closed: this is a follow-up ticket
             _new_conversation(session, visitor, widget, row.ticket_id)
     if client_id is not None:
         session.add(ChatClientMessage(visitor_id=visitor.id, client_id=client_id, message_id=message_id))
     visitor.last_seen_at = utcnow()
-    queue_event(session, channel_of(visitor.id), "message", {"id": message_id})
+    row_sent = session.get(Message, message_id)
+    assert row_sent is not None
+    queue_message(session, row_sent, visitor_id=visitor.id, client_id=client_id)
     return message_id, True
+
+
+def message_frame(
+    msg: Message, client_id: str | None, attachments: list[tuple[int, str, str, int]]
+) -> dict[str, Any]:
+    """A message as the widget shows it; ``attachments`` are (id, name, type, size)."""
+    if msg.author_kind == "customer":
+        author, name = "visitor", "You"
+    elif msg.author_kind == "agent":
+        author, name = "agent", (msg.author_user.name if msg.author_user else "Support")
+    else:
+        author, name = "system", "Support"
+    frame: dict[str, Any] = {
+        "type": "message",
+        "id": msg.id,
+        "author": author,
+        "name": name,
+        "text": msg.text,
+        "at": msg.created_at.isoformat(),
+        "client_id": client_id,
+    }
+    if attachments:
+        frame["attachments"] = [
+            {"id": att_id, "name": fname, "type": kind, "size": size}
+            for att_id, fname, kind, size in attachments
+        ]
+    return frame
+
+
+def queue_message(
+    session: Session, msg: Message, *, visitor_id: int | None = None, client_id: str | None = None
+) -> None:
+    """Tell the sockets of the message's chat (or of ``visitor_id``) about a public message once it
+    commits, carrying the message itself and the id of the visitor's public message before it: a
+    socket that has shown that one sends this frame as it is, without reading the database; any
+    other socket reads what it missed by id."""
+    mine = aliased(ChatConversation)
+    prev = (
+        select(func.max(Message.id))
+        .where(
+            Message.ticket_id.in_(
+                select(mine.ticket_id).where(mine.visitor_id == ChatConversation.visitor_id)
+            ),
+            Message.internal.is_(False),
+            Message.id < msg.id,
+        )
+        .scalar_subquery()
+    )
+    which = (
+        ChatConversation.visitor_id == visitor_id
+        if visitor_id is not None
+        else ChatConversation.ticket_id == msg.ticket_id
+    )
+    visitors = session.execute(select(ChatConversation.visitor_id, prev).where(which).distinct()).all()
+    if not visitors:
+        return
+    files = session.execute(
+        select(Attachment.id, Attachment.filename, Attachment.content_type, Attachment.size)
+        .where(Attachment.message_id == msg.id)
+        .order_by(Attachment.id)
+    ).all()
+    frame = message_frame(msg, client_id, [(f[0], f[1], f[2], f[3]) for f in files])
+    for visitor, before in visitors:
+        data = {"id": msg.id, "prev": before or 0, "frame": frame}
+        queue_event(session, channel_of(visitor), "message", data)
 
 
 def messages_after(session: Session, visitor_id: int, after_id: int, limit: int) -> list[dict[str, Any]]:
@@ -332,30 +406,14 @@ def messages_after(session: Session, visitor_id: int, after_id: int, limit: int)
             (ChatClientMessage.message_id == Message.id) & (ChatClientMessage.visitor_id == visitor_id),
         )
         .where(Message.ticket_id.in_(tickets), Message.internal.is_(False), Message.id > after_id)
-        .options(selectinload(Message.author_user))
+        .options(selectinload(Message.author_user), selectinload(Message.attachments))
         .order_by(Message.id)
         .limit(limit)
     )
-    out = []
-    for msg, client_id in session.execute(stmt):
-        if msg.author_kind == "customer":
-            author, name = "visitor", "You"
-        elif msg.author_kind == "agent":
-            author, name = "agent", (msg.author_user.name if msg.author_user else "Support")
-        else:
-            author, name = "system", "Support"
-        out.append(
-            {
-                "type": "message",
-                "id": msg.id,
-                "author": author,
-                "name": name,
-                "text": msg.text,
-                "at": msg.created_at.isoformat(),
-                "client_id": client_id,
-            }
-        )
-    return out
+    return [
+        message_frame(msg, client_id, [(a.id, a.filename, a.content_type, a.size) for a in msg.attachments])
+        for msg, client_id in session.execute(stmt)
+    ]
 
 
 # -- follow-up by email --------------------------------------------------------------------------
@@ -393,3 +451,23 @@ def conversations_of_ticket(session: Session, ticket_id: int) -> list[ChatConver
     """The chats carried by a ticket. A merged ticket's conversation is not followed: the target may
     hold another customer's messages, which a visitor must never see."""
     return list(session.scalars(select(ChatConversation).where(ChatConversation.ticket_id == ticket_id)))
+
+
+def visitor_file(session: Session, public_id: str, attachment_id: int) -> Attachment:
+    """A file of a public message in the chats of the visitor ``public_id``, else ``NotFound``."""
+    stmt = (
+        select(Attachment)
+        .join(Message, Message.id == Attachment.message_id)
+        .join(ChatConversation, ChatConversation.ticket_id == Message.ticket_id)
+        .join(ChatVisitor, ChatVisitor.id == ChatConversation.visitor_id)
+        .where(
+            Attachment.id == attachment_id,
+            Message.internal.is_(False),
+            ChatVisitor.public_id == public_id,
+        )
+        .options(undefer(Attachment.data))
+    )
+    found = session.scalar(stmt)
+    if found is None:
+        raise NotFound(f"file {attachment_id} does not exist")
+    return found

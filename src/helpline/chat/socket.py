@@ -1,15 +1,19 @@
 """The visitor's WebSocket (``/chat/ws?widget=KEY``): JSON frames both ways.
 
-Visitor → server: ``hello {token, last_id}`` (first), ``details {name, email}``,
-``message {text, client_id}``, ``typing {on}``, ``ping``.
-Server → visitor: ``welcome {token, visitor, prechat, status}``, ``message {id, author, name, text,
-at, client_id}``, ``ack {client_id, id}``, ``typing {on, name}``, ``ping``, ``reconnect``, and
-``error {code, message[, retry_after]}``. Errors after which the widget must not reconnect close the
-socket with a 44xx code (4403 origin not allowed, 4404 unknown widget, 4400 no hello).
+Visitor → server: ``hello {token, last_id[, identity]}`` (first), ``details {name, email}``,
+``message {text, client_id}``, ``typing {on}``, ``transcript`` (email it to me), ``ping``.
+Server → visitor: ``welcome {token, visitor, prechat, status, limits, identity}``, ``message {id,
+author, name, text, at, client_id[, attachments]}``, ``ack {client_id, id}``, ``typing {on, name}``,
+``transcript {to}``, ``ping``, ``reconnect``, and ``error {code, message[, retry_after]}``. Errors
+after which the widget must not reconnect close the socket with a 44xx code (4403 origin not
+allowed, 4404 unknown widget, 4400 no hello). Files are sent over HTTP (``POST /chat/upload``) and
+come back as a ``message`` with ``attachments`` (each with a signed download ``url``).
 
-Delivery: the socket subscribes to the visitor's channel before reading the transcript, and on every
-event (and every heartbeat) reads the messages after the last id it sent, so every message reaches
-the widget exactly once, in order, across reconnects (the widget sends the last id it saw).
+Delivery: the socket subscribes to the visitor's channel before reading the transcript. A message
+event carries the message and the id of the visitor's public message before it: when the socket has
+sent that one, it sends the carried frame straight away; otherwise (and on a resync, and every
+few heartbeats) it reads the messages after the last id it sent. Every message reaches the widget exactly
+once, in order, across reconnects (the widget sends the last id it saw).
 """
 
 from __future__ import annotations
@@ -23,8 +27,11 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from fastapi import WebSocket, WebSocketDisconnect
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from starlette.concurrency import run_in_threadpool
 
+from helpline.chat import identity
 from helpline.chat.models import ChatVisitor, ChatWidget
 from helpline.chat.service import (
     ChatConfig,
@@ -34,19 +41,22 @@ from helpline.chat.service import (
     origin_allowed,
     send_message,
     set_details,
-    status,
     widget_by_key,
 )
+from helpline.chat.status import StatusCache
+from helpline.chat.transcript import TranscriptRefused, email_transcript
+from helpline.chat.uploads import file_sig
 from helpline.core.db import Database
 from helpline.core.errors import DomainError
 from helpline.core.ratelimit import RateLimiter, TooManyRequests
-from helpline.realtime import RESYNC, LocalBroker, Subscription, broker_of
+from helpline.realtime import RESYNC, Event, LocalBroker, Subscription, broker_of
 
 log = logging.getLogger(__name__)
 
 # Catch-up reads get their own threads: they must not queue behind request handlers that wait for
 # the database writer lock in the shared pool, or delivery would stall exactly when agents are busy.
 READERS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="helpline-chat-read")
+BUSY = "We're very busy right now; your message will be sent again in a moment."
 
 
 class Fatal(Exception):
@@ -63,12 +73,16 @@ class VisitorSocket:
         self.cfg: ChatConfig = app.state.chat_config
         self.limiter: RateLimiter = app.state.chat_limiter
         self.new_visitors: RateLimiter = app.state.chat_new_visitors
+        self.transcripts: RateLimiter = app.state.chat_transcripts
+        self.status_cache: StatusCache = app.state.chat_status
         self.secret: str = app.state.settings.secret_key
         self.broker: LocalBroker = broker_of(app)
         self.send_lock = asyncio.Lock()
         self.last_id = 0
         self.visitor_id = 0
+        self.public_id = ""
         self.visitor_name = ""
+        self.identity: dict[str, Any] | None = None
         self.prechat = "off"
         self.has_email = False
         self.last_typing = 0.0
@@ -76,6 +90,17 @@ class VisitorSocket:
     async def send(self, frame: dict[str, Any]) -> None:
         async with self.send_lock:
             await self.ws.send_text(json.dumps(frame, separators=(",", ":")))
+
+    async def send_message_frame(self, frame: dict[str, Any]) -> None:
+        """A message frame, with this visitor's signed download address on each file."""
+        if frame.get("attachments"):
+            files = []
+            for att in frame["attachments"]:
+                sig = file_sig(self.secret, self.public_id, int(att["id"]))
+                files.append({**att, "url": f"/chat/files/{att['id']}?s={sig}"})
+            frame = {**frame, "attachments": files}
+        await self.send(frame)
+        self.last_id = int(frame["id"])
 
     async def error(self, code: str, message: str, **extra: Any) -> None:
         await self.send({"type": "error", "code": code, "message": message, **extra})
@@ -106,10 +131,16 @@ class VisitorSocket:
                         "token": token,
                         "visitor": {"name": self.visitor_name, "has_email": self.has_email},
                         "prechat": self.prechat,
-                        "limits": {"max_chars": self.cfg.max_chars},
+                        "limits": {
+                            "max_chars": self.cfg.max_chars,
+                            "max_upload_bytes": self.cfg.upload_max_bytes,
+                        },
                         "status": await run_in_threadpool(self._status, widget.id),
+                        "identity": self.identity,
                     }
                 )
+                if self.identity and self.identity["status"] == "refused":
+                    await self.error(self.identity["code"], self.identity["message"])
                 pump = asyncio.create_task(self._pump(sub))
                 try:
                     await self._read(pump)
@@ -131,7 +162,7 @@ class VisitorSocket:
     def _status(self, widget_id: int) -> dict[str, Any]:
         with self.db.read_sessions() as session:
             widget = session.get(ChatWidget, widget_id)
-            return status(session, widget) if widget else {}
+            return self.status_cache.get(session, widget) if widget else {}
 
     async def _hello(self) -> dict[str, Any]:
         try:
@@ -157,10 +188,20 @@ class VisitorSocket:
         except TooManyRequests as error:
             refusal = Fatal("rate_limited", str(error), 4429)
         may_create = refusal is None
+        claims: identity.Claims | None = None
+        if hello.get("identity") is not None:
+            try:
+                claims = identity.verify(widget, hello["identity"], max_age=self.cfg.identity_max_age)
+                self.identity = {"status": "verified"}
+            except identity.IdentityRefused as refused:
+                message = f"{refused.message} You are chatting as a guest."
+                self.identity = {"status": "refused", "code": refused.code, "message": message}
 
         def work() -> tuple[ChatVisitor | None, str]:
             with self.db.transaction() as session:
-                return open_visitor(session, widget, hello.get("token"), self.secret, may_create=may_create)
+                return open_visitor(
+                    session, widget, hello.get("token"), self.secret, may_create=may_create, claims=claims
+                )
 
         visitor, token = await run_in_threadpool(work)
         if visitor is None:
@@ -169,6 +210,7 @@ class VisitorSocket:
         if token and hello.get("token") != token:
             self.new_visitors.hit(address)
         self.visitor_id, self.visitor_name = visitor.id, visitor.name
+        self.public_id = visitor.public_id
         self.has_email, self.prechat = bool(visitor.email), widget.prechat
         return token
 
@@ -176,28 +218,51 @@ class VisitorSocket:
         """Send what is new: on each event, on each heartbeat; end the socket when its time is up."""
         ends = time.monotonic() + self.cfg.lifetime
         await self._catch_up()
+        beats = 0
         while (left := ends - time.monotonic()) > 0:
             event = await sub.get(timeout=min(self.cfg.heartbeat, left))
             if event is None:
                 await self.send({"type": "ping"})
-                await self._catch_up()
-            elif event.kind in ("message", RESYNC):
-                sub.pending()
-                await self._catch_up()
-            elif event.kind == "typing" and event.data.get("who") == "agent":
-                await self.send(
-                    {"type": "typing", "on": bool(event.data.get("on")), "name": event.data.get("name", "")}
-                )
+                beats += 1
+                if beats % self.cfg.recheck_beats == 0:  # the backstop for a lost event
+                    await self._catch_up()
+            else:
+                await self._deliver([event, *sub.pending()])
         await self.send({"type": "reconnect", "reason": "lifetime"})
         await self.ws.close(4000, "lifetime")
+
+    async def _deliver(self, events: list[Event]) -> None:
+        """Send what a burst of events carries; read from the database only if something is missing."""
+        read = False
+        for event in events:
+            if event.kind == "typing" and event.data.get("who") == "agent":
+                typing = {
+                    "type": "typing",
+                    "on": bool(event.data.get("on")),
+                    "name": event.data.get("name", ""),
+                }
+                await self.send(typing)
+            elif event.kind == RESYNC:
+                read = True
+            elif event.kind == "message":
+                frame, msg_id, prev = event.data.get("frame"), event.data.get("id"), event.data.get("prev")
+                if not isinstance(frame, dict) or not isinstance(msg_id, int) or not isinstance(prev, int):
+                    read = True
+                elif read or msg_id <= self.last_id:
+                    continue
+                elif prev <= self.last_id:
+                    await self.send_message_frame(frame)
+                else:
+                    read = True
+        if read:
+            await self._catch_up()
 
     async def _catch_up(self) -> None:
         while True:
             loop = asyncio.get_running_loop()
             frames = await loop.run_in_executor(READERS, self._after, self.last_id)
             for frame in frames:
-                await self.send(frame)
-                self.last_id = frame["id"]
+                await self.send_message_frame(frame)
             if len(frames) < self.cfg.history_limit:
                 return
 
@@ -237,6 +302,8 @@ class VisitorSocket:
             await self._typing(bool(frame.get("on")))
         elif kind == "details":
             await self._details(frame)
+        elif kind == "transcript":
+            await self._transcript()
         elif kind == "ping":
             await self.send({"type": "pong"})
         else:
@@ -276,6 +343,10 @@ class VisitorSocket:
         except DomainError as error:
             await self.error("invalid", str(error), **echo)
             return
+        except (OperationalError, SQLAlchemyTimeoutError) as error:  # the database is overloaded
+            log.warning("chat: message not stored, database busy: %s", error)
+            await self.error("busy", BUSY, retry_after=1, **echo)
+            return
         if new:
             self.limiter.hit(key)
         await self.send({"type": "ack", "id": message_id, **echo})
@@ -310,6 +381,28 @@ class VisitorSocket:
             return
         self.visitor_name, self.has_email = visitor.name, bool(visitor.email)
         await self.send({"type": "details", "name": visitor.name, "has_email": self.has_email})
+
+    async def _transcript(self) -> None:
+        key = f"v{self.visitor_id}"
+        try:
+            self.transcripts.check(key)
+        except TooManyRequests as error:
+            await self.error("rate_limited", str(error), retry_after=error.retry_after)
+            return
+
+        def work() -> str:
+            with self.db.transaction() as session:
+                visitor = session.get(ChatVisitor, self.visitor_id)
+                assert visitor is not None
+                return email_transcript(session, visitor)
+
+        try:
+            to = await run_in_threadpool(work)
+        except TranscriptRefused as refused:
+            await self.error(refused.code, refused.detail)
+            return
+        self.transcripts.hit(key)
+        await self.send({"type": "transcript", "to": to})
 
 
 async def visitor_socket(websocket: WebSocket) -> None:

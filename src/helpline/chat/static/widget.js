@@ -1,6 +1,7 @@
 /* Helpline chat widget: <script src="https://help.example.com/chat/widget.js" data-widget="KEY" async></script>
  * Vanilla JS, no dependencies. Text is only ever set with textContent (never parsed as HTML).
- * Reconnects on its own and resumes after the last message it showed: every message appears once. */
+ * Reconnects on its own and resumes after the last message it showed: every message appears once.
+ * A signed-in site user: data-user-id, -email, -name, -ts, -sig on the tag, or HelplineChat.identify({...}). */
 (function () {
   "use strict";
   var script = document.currentScript || document.querySelector('script[src*="/chat/widget.js"][data-widget]');
@@ -9,6 +10,12 @@
   var base = new URL(script.src, location.href);
   var wsUrl = (base.protocol === "https:" ? "wss://" : "ws://") + base.host + "/chat/ws?widget=" + encodeURIComponent(key);
   var store = "helpline-chat:" + key + ":token";
+  var origin = base.protocol + "//" + base.host;
+  var identity = null, maxUpload = 0;
+  if (script.getAttribute("data-user-sig")) {
+    identity = {};
+    ["id", "email", "name", "ts", "sig"].forEach(function (k) { identity[k] = script.getAttribute("data-user-" + k) || ""; });
+  }
   var title = script.getAttribute("data-title") || "Chat with us";
   var ws = null, lastId = 0, seen = {}, pending = {}, order = [], attempts = 0, fatal = false;
   var typingTimer = null, agentTypingTimer = null, typingOn = false, retryTimer = null, prechat = "off";
@@ -37,6 +44,9 @@
     ".hlc-form textarea{flex:1;min-height:44px;max-height:120px;font:inherit;padding:8px;border:1px solid #767676;border-radius:8px;resize:vertical}" +
     ".hlc-details label{font-size:13px;width:100%}.hlc-details input{width:100%;font:inherit;padding:6px;border:1px solid #767676;border-radius:6px}" +
     ".hlc-send{background:#0b57d0;color:#fff;border:0;border-radius:8px;padding:0 14px;min-height:44px;font:inherit;cursor:pointer}" +
+    ".hlc-tools{display:flex;gap:6px;padding:0 12px}.hlc-link{background:none;border:0;color:#0b57d0;text-decoration:underline;font:inherit;font-size:13px;cursor:pointer;min-height:32px;padding:0}" +
+    ".hlc-attach{background:#fff;color:#0b57d0;border:1px solid #0b57d0;border-radius:8px;padding:0 10px;min-height:44px;font:inherit;cursor:pointer}" +
+    ".hlc-files{display:block}.hlc-files a{color:#0b57d0;display:block}.hlc-notice{margin:0 12px;font-size:13px;color:#1e4620}" +
     ".hlc-sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}" +
     "@media (max-width:480px){.hlc-root{right:0;bottom:0;left:0}.hlc-panel{width:100vw;max-width:100vw;height:100vh;max-height:100vh;border-radius:0;margin:0}.hlc-launch{margin:0 16px 16px auto;display:block}}";
 
@@ -51,6 +61,10 @@
   var log = el("div", { "class": "hlc-log", role: "log", "aria-live": "polite", "aria-label": "Conversation" });
   var typing = el("p", { "class": "hlc-typing", "aria-live": "polite" });
   var errorBox = el("p", { "class": "hlc-error", role: "alert" });
+  var notice = el("p", { "class": "hlc-notice", "aria-live": "polite" });
+  var tools = el("div", { "class": "hlc-tools" });
+  var transcriptBtn = el("button", { type: "button", "class": "hlc-link" }, "Email me the transcript");
+  tools.appendChild(transcriptBtn);
   var details = el("form", { "class": "hlc-details", hidden: "", "aria-label": "Your details" });
   details.appendChild(el("label", { "for": "hlc-name" }, "Your name (optional)"));
   var nameInput = el("input", { id: "hlc-name", name: "name", autocomplete: "name", maxlength: "160" });
@@ -64,8 +78,13 @@
   form.appendChild(el("label", { "for": "hlc-text", "class": "hlc-sr" }, "Your message"));
   var input = el("textarea", { id: "hlc-text", name: "text", rows: "2", placeholder: "Type your message" });
   form.appendChild(input);
+  var fileInput = el("input", { type: "file", hidden: "", "aria-label": "File to send",
+    accept: "image/png,image/jpeg,image/gif,image/webp,application/pdf,text/plain,text/csv,.txt,.csv,.log,.docx,.xlsx,.pptx,.odt,.ods" });
+  var attachBtn = el("button", { type: "button", "class": "hlc-attach", "aria-label": "Attach a file" }, "\ud83d\udcce File");
+  form.appendChild(fileInput);
+  form.appendChild(attachBtn);
   form.appendChild(el("button", { type: "submit", "class": "hlc-send" }, "Send"));
-  [head, statusLine, log, typing, errorBox, details, form].forEach(function (n) { panel.appendChild(n); });
+  [head, statusLine, log, typing, errorBox, notice, details, form, tools].forEach(function (n) { panel.appendChild(n); });
   var launch = el("button", { type: "button", "class": "hlc-launch", "aria-controls": "hlc-panel", "aria-expanded": "false" }, title);
   root.appendChild(panel);
   root.appendChild(launch);
@@ -101,6 +120,16 @@
     log.scrollTop = log.scrollHeight;
     return item;
   }
+  function size(n) { return n >= 1048576 ? (n / 1048576).toFixed(1) + " MB" : Math.max(1, Math.round(n / 1024)) + " KB"; }
+  function addFiles(node, files) {
+    if (!files || !files.length || node.querySelector(".hlc-files")) return;
+    var box = el("span", { "class": "hlc-files" });
+    files.forEach(function (f) {
+      var a = el("a", { href: origin + f.url, download: f.name, rel: "noopener" }, f.name + " (" + size(f.size) + ")");
+      box.appendChild(a);
+    });
+    node.insertBefore(box, node.lastChild);
+  }
   function showMessage(m) {
     if (seen[m.id]) return;
     seen[m.id] = true;
@@ -109,16 +138,18 @@
     if (mine) {
       mine.node.setAttribute("data-id", m.id);
       mine.node.lastChild.textContent = "";
+      addFiles(mine.node, m.attachments);
       delete pending[m.client_id];
       return;
     }
     var node = bubble(m.author, m.author === "visitor" ? "You" : m.name, m.text);
     node.setAttribute("data-id", m.id);
+    addFiles(node, m.attachments);
     if (m.author === "agent") typing.textContent = "";
   }
   function resendPending() {
     order = order.filter(function (id) { return pending[id]; });
-    order.forEach(function (id) { send({ type: "message", text: pending[id].text, client_id: id }); });
+    order.forEach(function (id) { if (!pending[id].file) send({ type: "message", text: pending[id].text, client_id: id }); });
   }
   function onFrame(f) {
     if (f.type === "welcome") {
@@ -128,7 +159,7 @@
       prechat = f.prechat || "off";
       details.hidden = prechat === "off" || (f.visitor && f.visitor.has_email);
       if (prechat === "required") emailLabel.textContent = "Email (required to start)";
-      if (f.limits) input.setAttribute("maxlength", String(f.limits.max_chars));
+      if (f.limits) { input.setAttribute("maxlength", String(f.limits.max_chars)); maxUpload = f.limits.max_upload_bytes || 0; }
       errorBox.textContent = "";
       resendPending();
     } else if (f.type === "message") {
@@ -143,9 +174,18 @@
     } else if (f.type === "details") {
       details.hidden = !!f.has_email;
       errorBox.textContent = "";
+    } else if (f.type === "transcript") {
+      errorBox.textContent = "";
+      notice.textContent = "We've emailed the transcript to " + f.to + ".";
     } else if (f.type === "error") {
       errorBox.textContent = f.message || "Something went wrong.";
+      if (f.code === "email_required") { details.hidden = false; emailInput.focus(); }
       var failed = f.client_id && pending[f.client_id];
+      if (failed && f.code === "busy") {
+        failed.node.lastChild.textContent = " Sending again\u2026";
+        setTimeout(function () { send({ type: "message", text: failed.text, client_id: f.client_id }); }, 1000 * (f.retry_after || 1));
+        return;
+      }
       if (failed) {
         failed.node.lastChild.textContent = " Not sent: " + (f.message || f.code);
         failed.node.lastChild.className = "hlc-note hlc-failed";
@@ -161,7 +201,9 @@
     var socket = new WebSocket(wsUrl);
     ws = socket;
     socket.onopen = function () {
-      socket.send(JSON.stringify({ type: "hello", token: load(store), last_id: lastId }));
+      var hello = { type: "hello", token: load(store), last_id: lastId };
+      if (identity) hello.identity = identity;
+      socket.send(JSON.stringify(hello));
     };
     socket.onmessage = function (e) {
       try { onFrame(JSON.parse(e.data)); } catch (err) { /* ignore a malformed frame */ }
@@ -183,7 +225,7 @@
     e.preventDefault();
     var text = input.value.trim();
     if (!text) { errorBox.textContent = "Write a message first."; return; }
-    var id = "c" + Date.now().toString(36) + Math.random().toString(36).slice(2, 10);
+    var id = newId();
     pending[id] = { text: text, node: bubble("visitor", "You", text, " Sending\u2026") };
     order.push(id);
     input.value = "";
@@ -198,6 +240,41 @@
     if (!typingOn) { typingOn = true; send({ type: "typing", on: true }); }
     clearTimeout(typingTimer);
     typingTimer = setTimeout(function () { typingOn = false; send({ type: "typing", on: false }); }, 3000);
+  });
+  function newId() { return "c" + Date.now().toString(36) + Math.random().toString(36).slice(2, 10); }
+  function failUpload(p, message) {
+    p.node.lastChild.textContent = " Not sent: " + message;
+    p.node.lastChild.className = "hlc-note hlc-failed";
+    errorBox.textContent = message;
+  }
+  function upload(file) {
+    var id = newId();
+    var p = { text: "", file: true, node: bubble("visitor", "You", "", "") };
+    p.node.lastChild.textContent = " " + file.name + " (" + size(file.size) + ") uploading\u2026";
+    errorBox.textContent = "";
+    if (maxUpload && file.size > maxUpload) { failUpload(p, file.name + " is larger than the limit of " + size(maxUpload) + "."); return; }
+    pending[id] = p;
+    var body = new FormData();
+    body.append("file", file, file.name);
+    body.append("token", load(store) || "");
+    body.append("client_id", id);
+    fetch(origin + "/chat/upload?widget=" + encodeURIComponent(key), { method: "POST", body: body })
+      .then(function (r) {
+        if (r.status === 201) { if (pending[id]) p.node.lastChild.textContent = " Sent"; return; }
+        return r.json().then(function (problem) { throw new Error(problem.detail || ("HTTP " + r.status)); },
+          function () { throw new Error("the upload failed (HTTP " + r.status + ")"); });
+      })
+      .catch(function (err) { delete pending[id]; failUpload(p, err.message || "the upload failed"); });
+  }
+  attachBtn.addEventListener("click", function () { fileInput.click(); });
+  fileInput.addEventListener("change", function () {
+    var files = Array.prototype.slice.call(fileInput.files || []);
+    fileInput.value = "";
+    files.forEach(upload);
+  });
+  transcriptBtn.addEventListener("click", function () {
+    notice.textContent = "";
+    if (!send({ type: "transcript" })) errorBox.textContent = "Not connected; try again in a moment.";
   });
   details.addEventListener("submit", function (e) {
     e.preventDefault();
@@ -222,6 +299,11 @@
       statusLine.textContent = "Reconnecting\u2026";
       retryTimer = setTimeout(connect, pauseMs || 0);
     },
-    lastId: function () { return lastId; }
+    lastId: function () { return lastId; },
+    /* a signed-in user of the site: {id, email, name, ts, sig} signed by the site's server */
+    identify: function (who) {
+      identity = who || null;
+      if (ws) { var s = ws; ws = null; s.onclose = null; s.close(); connect(); }
+    }
   };
 })();
