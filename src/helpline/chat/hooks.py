@@ -1,9 +1,11 @@
-"""Chat's plug-ins: agents' public replies reach the visitor's socket; unanswered chats go to email."""
+"""Chat's plug-ins: agents' public replies reach the visitor's socket; unanswered chats go to email;
+the answer bot replies first where a widget has it switched on."""
 
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from helpline.chat.bot import BOT_JOB, reply_as_bot
 from helpline.chat.models import ChatConversation
 from helpline.chat.service import FOLLOWUP_JOB, conversations_of_ticket, follow_up, queue_message
 from helpline.core.db import Database
@@ -37,3 +39,9 @@ def chat_unanswered(db: Database, job: Job) -> None:
         conv = session.get(ChatConversation, int(job.payload["conversation_id"]))
         if conv is not None:
             follow_up(session, conv)
+
+
+@handler(BOT_JOB)
+def chat_bot_reply(db: Database, job: Job) -> None:
+    with db.transaction() as session:
+        reply_as_bot(session, int(job.payload["ticket_id"]), int(job.payload["message_id"]))

@@ -26,6 +26,8 @@ class ChatWidget(Base):
     followup_minutes: Mapped[int] = mapped_column(default=5)
     # Key the site signs its logged-in users with (``chat.identity``); "" = identities not accepted.
     identity_secret: Mapped[str] = mapped_column(String(64), default="")
+    # The knowledge base's answer bot replies first and hands over to a person when unsure.
+    bot_enabled: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 

@@ -229,6 +229,9 @@ class WidgetIn(Strict):
     prechat: str = "optional"
     team_id: int | None = None
     followup_minutes: int = Field(default=5, ge=0, le=1440)
+    bot_enabled: bool = Field(
+        default=False, description="the answer bot replies first, hands over when unsure"
+    )
 
 
 class WidgetOut(BaseModel):
@@ -239,6 +242,7 @@ class WidgetOut(BaseModel):
     prechat: str
     team_id: int | None
     followup_minutes: int
+    bot_enabled: bool
     identity_secret: str
     snippet: str
 
@@ -254,6 +258,7 @@ def _out(request: Request, widget: ChatWidget) -> WidgetOut:
         prechat=widget.prechat,
         team_id=widget.team_id,
         followup_minutes=widget.followup_minutes,
+        bot_enabled=widget.bot_enabled,
         identity_secret=widget.identity_secret,
         snippet=snippet,
     )
@@ -269,6 +274,7 @@ def post_widget(request: Request, body: WidgetIn, session: DbSession, actor: Adm
         prechat=body.prechat,
         team_id=body.team_id,
         followup_minutes=body.followup_minutes,
+        bot_enabled=body.bot_enabled,
     )
     return _out(request, widget)
 

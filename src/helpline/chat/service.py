@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased, selectinload, undefer
 
 from helpline.audit.service import changes, record
+from helpline.chat.bot import BOT_NAME, schedule_bot_reply
 from helpline.chat.identity import Claims, identify_visitor, new_secret
 from helpline.chat.models import PRECHAT, ChatClientMessage, ChatConversation, ChatVisitor, ChatWidget
 from helpline.chat.status import is_open
@@ -98,6 +99,7 @@ def create_widget(
     prechat: str = "optional",
     team_id: int | None = None,
     followup_minutes: int = 5,
+    bot_enabled: bool = False,
 ) -> ChatWidget:
     if not actor.is_admin:
         raise Forbidden("only admins can set up chat widgets")
@@ -116,10 +118,12 @@ def create_widget(
         team_id=team_id,
         followup_minutes=followup_minutes,
         identity_secret=new_secret(),
+        bot_enabled=bot_enabled,
     )
     session.add(widget)
     session.flush()
-    record(session, actor, "chat.widget.create", "chat_widget", widget.id, None, {"origins": origins})
+    created = {"origins": origins, "bot_enabled": bot_enabled}
+    record(session, actor, "chat.widget.create", "chat_widget", widget.id, None, created)
     return widget
 
 
@@ -133,6 +137,7 @@ def update_widget(
     prechat: str,
     team_id: int | None,
     followup_minutes: int,
+    bot_enabled: bool | None = None,
 ) -> ChatWidget:
     """Change a widget's settings; its key (and so the embed snippet) stays the same."""
     if not actor.is_admin:
@@ -152,16 +157,20 @@ def update_widget(
         "prechat": widget.prechat,
         "team_id": widget.team_id,
         "followup_minutes": widget.followup_minutes,
+        "bot_enabled": widget.bot_enabled,
     }
     widget.allowed_origins = sorted({normalize_origin(o) for o in allowed_origins})
     widget.name, widget.prechat, widget.team_id = name.strip()[:120], prechat, team_id
     widget.followup_minutes = followup_minutes
+    if bot_enabled is not None:
+        widget.bot_enabled = bot_enabled
     after = {
         "name": widget.name,
         "origins": widget.allowed_origins,
         "prechat": prechat,
         "team_id": team_id,
         "followup_minutes": followup_minutes,
+        "bot_enabled": widget.bot_enabled,
     }
     old, new = changes(before, after)
     if new:
@@ -328,6 +337,8 @@ def send_message(
     row_sent = session.get(Message, message_id)
     assert row_sent is not None
     queue_message(session, row_sent, visitor_id=visitor.id, client_id=client_id)
+    if widget.bot_enabled and text.strip():
+        schedule_bot_reply(session, row_sent.ticket_id, message_id)
     return message_id, True
 
 
@@ -339,6 +350,8 @@ def message_frame(
         author, name = "visitor", "You"
     elif msg.author_kind == "agent":
         author, name = "agent", (msg.author_user.name if msg.author_user else "Support")
+    elif (msg.meta or {}).get("bot"):
+        author, name = "bot", BOT_NAME
     else:
         author, name = "system", "Support"
     frame: dict[str, Any] = {
@@ -350,6 +363,9 @@ def message_frame(
         "at": msg.created_at.isoformat(),
         "client_id": client_id,
     }
+    source = (msg.meta or {}).get("source")
+    if isinstance(source, dict) and source.get("url"):
+        frame["source"] = {"title": str(source.get("title", "")), "url": str(source["url"])}
     if attachments:
         frame["attachments"] = [
             {"id": att_id, "name": fname, "type": kind, "size": size}

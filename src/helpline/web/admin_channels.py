@@ -237,6 +237,7 @@ def _widget_fields(session: Session, form: dict[str, str]) -> dict[str, Any]:
         "prechat": form["prechat"],
         "team_id": team_choice(session, form["team_id"]),
         "followup_minutes": int(raw),
+        "bot_enabled": form.get("bot_enabled") == "on",
     }
 
 
@@ -262,6 +263,7 @@ def admin_chat_widgets(
             "prechat": w.prechat,
             "team_id": str(w.team_id or ""),
             "followup_minutes": str(w.followup_minutes),
+            "bot_enabled": "on" if w.bot_enabled else "",
         }
     return _widget_page(request, session, ctx, **extra)
 
@@ -299,6 +301,7 @@ def create_chat_widget(
     prechat: Annotated[str, Form()] = "optional",
     team_id: Annotated[str, Form()] = "",
     followup_minutes: Annotated[str, Form(max_length=10)] = "5",
+    bot_enabled: Annotated[str, Form(max_length=3)] = "",
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     form = dict(
@@ -307,6 +310,7 @@ def create_chat_widget(
         prechat=prechat,
         team_id=team_id,
         followup_minutes=followup_minutes,
+        bot_enabled=bot_enabled,
         csrf_token=csrf_token,
     )
     return _save_widget(request, session, ctx, None, form)
@@ -323,6 +327,7 @@ def update_chat_widget(
     prechat: Annotated[str, Form()] = "optional",
     team_id: Annotated[str, Form()] = "",
     followup_minutes: Annotated[str, Form(max_length=10)] = "5",
+    bot_enabled: Annotated[str, Form(max_length=3)] = "",
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     form = dict(
@@ -331,6 +336,7 @@ def update_chat_widget(
         prechat=prechat,
         team_id=team_id,
         followup_minutes=followup_minutes,
+        bot_enabled=bot_enabled,
         csrf_token=csrf_token,
     )
     return _save_widget(request, session, ctx, widget_id, form)

@@ -92,6 +92,14 @@ DE: dict[str, str] = {
     "Newest": "Neueste",
     "Recently updated": "Zuletzt geändert",
     "SLA due first": "SLA-Frist zuerst",
+    "The answer bot replies first": "Der Antwort-Bot antwortet zuerst",
+    "It answers from public help articles with a link to the source, and hands the chat to a person "
+    "when it is not sure or the visitor asks for one.": (
+        "Er antwortet aus öffentlichen Hilfeartikeln mit einem Link zur Quelle und übergibt den Chat an "
+        "einen Menschen, wenn er unsicher ist oder der Besucher danach fragt."
+    ),
+    "Answer bot": "Antwort-Bot",
+    "On": "An",
     "Upset customers waiting": "Verärgerte Kunden warten",
     "Customer's mood": "Stimmung des Kunden",
     "Frustrated or angry": "Frustriert oder verärgert",

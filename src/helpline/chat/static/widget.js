@@ -37,7 +37,7 @@
     ".hlc-head h2{font-size:16px;margin:0}.hlc-close{background:transparent;color:#fff;border:0;font-size:22px;cursor:pointer;min-width:44px;min-height:44px}" +
     ".hlc-status{margin:0;padding:6px 12px;background:#f1f3f4;font-size:13px}.hlc-log{flex:1;overflow-y:auto;padding:8px 12px;margin:0;list-style:none}" +
     ".hlc-msg{margin:6px 0;padding:8px 10px;border-radius:10px;max-width:85%;white-space:pre-wrap;word-wrap:break-word}" +
-    ".hlc-visitor{background:#d3e3fd;margin-left:auto}.hlc-agent{background:#f1f3f4;border:1px solid #c4c7c5}.hlc-system{background:#fff8e1;border:1px dashed #8a6d00}" +
+    ".hlc-visitor{background:#d3e3fd;margin-left:auto}.hlc-agent{background:#f1f3f4;border:1px solid #c4c7c5}.hlc-system{background:#fff8e1;border:1px dashed #8a6d00}.hlc-bot{background:#e6f4ea;border:1px solid #0d5b2a}.hlc-source{display:block;margin-top:.3em}" +
     ".hlc-who{display:block;font-size:12px;font-weight:600}.hlc-note{font-size:12px;color:#474747}.hlc-failed{color:#b3261e}" +
     ".hlc-typing{min-height:20px;margin:0;padding:0 12px;font-size:13px;color:#474747}.hlc-error{margin:0 12px;color:#b3261e;font-size:13px}" +
     ".hlc-form,.hlc-details{display:flex;gap:6px;padding:8px 12px;border-top:1px solid #c4c7c5;flex-wrap:wrap}.hlc-details[hidden]{display:none}" +
@@ -145,6 +145,11 @@
     var node = bubble(m.author, m.author === "visitor" ? "You" : m.name, m.text);
     node.setAttribute("data-id", m.id);
     addFiles(node, m.attachments);
+    if (m.source && /^\/help\//.test(m.source.url)) {  /* the bot's citation: an article of our help center */
+      var cite = el("a", { "class": "hlc-source", href: origin + m.source.url, target: "_blank", rel: "noopener" },
+        "Source: " + m.source.title);
+      node.insertBefore(cite, node.lastChild);
+    }
     if (m.author === "agent") typing.textContent = "";
   }
   function resendPending() {
