@@ -62,6 +62,7 @@ def install(app: FastAPI) -> None:
     from helpline.web.macros import router as macros_router
     from helpline.web.portal import router as portal_router
     from helpline.web.saved_views import router as saved_views_router
+    from helpline.web.suggest import router as suggest_router
 
     app.state.helpline_web_installed = True
     app.state.web_signin_guard = SignInGuard()
@@ -81,5 +82,6 @@ def install(app: FastAPI) -> None:
     app.include_router(macros_router)
     app.include_router(saved_views_router)
     app.include_router(portal_router)
+    app.include_router(suggest_router)
     app.include_router(help_router)
     app.include_router(kb_panel_router)
