@@ -325,13 +325,18 @@ def test_vector_store_spares_a_restart_from_encoding_again(tmp_path: Path) -> No
     # An edited article encodes only its new texts; a damaged file is rebuilt, not fatal.
     edited = [*ARTICLES[:-1], Article("cancel-subscription", "Ending your plan", ARTICLES[-1].body)]
     restarted.encoded = 0
-    HybridIndex(edited, encoder=CachingEncoder(restarted, VectorStore(tmp_path)))
+    caching = CachingEncoder(restarted, VectorStore(tmp_path))
+    HybridIndex(edited, encoder=caching)
+    caching.forget_unused()
     assert restarted.encoded == 2  # the new title, and the one passage that carries it
-    store_file = next(tmp_path.glob("*.npz"))
-    store_file.write_bytes(b"not a zip file")
+    segments = sorted(tmp_path.glob("kb-vectors-*/seg-*.npz"))
+    assert len(segments) == 2  # the first build's vectors, then the edit's two
+    segments[0].write_bytes(b"not a zip file")
     damaged = CountingEncoder()
     caching = CachingEncoder(damaged, VectorStore(tmp_path))
     HybridIndex(ARTICLES, encoder=caching)
     caching.forget_unused()
     assert damaged.encoded == first.encoded
-    assert len(VectorStore(tmp_path)) == first.encoded
+    store = VectorStore(tmp_path)
+    store.compact({a.title for a in ARTICLES})
+    assert len(store) == len(VectorStore(tmp_path)) == len(ARTICLES)

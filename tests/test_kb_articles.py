@@ -299,7 +299,7 @@ def test_questions_a_bot_answer_helped_with_lift_that_article_later(
     similar = {"question": "new phone and I cannot sign in, password not working"}
     before = world.customer.post("/api/v1/bot/answer", json=similar).json()
     # The vectors of published articles are kept on disk for the next process start.
-    assert list((settings.data_dir / "kb").glob("kb-vectors-*.npz"))
+    assert list((settings.data_dir / "kb").glob("kb-vectors-*/seg-*.npz"))
 
     r = world.customer.post(f"/api/v1/bot/answers/{first['id']}/feedback", json={"helped": True})
     assert r.status_code == 200, r.text

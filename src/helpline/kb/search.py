@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from helpline.core.actor import Actor
 from helpline.kb.models import KbArticle, KbBotAnswer, KbSettings
 from helpline.kb.retrieval import Article, HybridIndex, TextEncoder, Vectors, default_encoder
-from helpline.kb.vectors import VectorStore
+from helpline.kb.vectors import MAX_SEGMENTS, VectorStore
 
 MAX_EXAMPLES = 20_000  # most recent helpful bot answers used as learned questions
 
@@ -54,6 +54,7 @@ class CachingEncoder:
         with self._lock:
             missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
             if missing and self.store is not None:
+                self.store.load()  # segments other processes wrote since
                 self._cache.update(self.store.get_many(missing))
                 missing = [t for t in missing if t not in self._cache]
             if missing:
@@ -71,10 +72,11 @@ class CachingEncoder:
         with self._lock:
             self._cache = {t: v for t, v in self._cache.items() if t in self._used}
             if self.store is not None:
-                # Other workspaces' databases may share the data directory: compact only when the
-                # store has grown well past what this one uses.
-                many = len(self.store) > 2 * len(self._used) + 10_000
-                self.store.save(keep=set(self._used) if many else None)
+                self.store.save()
+                # Other databases may share the data directory (tests do): compact only when the
+                # store has grown well past what this one uses, or into many small segments.
+                if self.store.segment_count > MAX_SEGMENTS or len(self.store) > 2 * len(self._used) + 10_000:
+                    self.store.compact(set(self._used))
             self._used = set()
 
 
@@ -108,7 +110,8 @@ class ArticleSearch:
         """Keep article vectors under ``data_dir`` (None: memory only); drops every loaded index."""
         with cls._lock:
             cls._store_dir = data_dir
-            cls._encoder = None
+            if cls._encoder is not None:  # keeps the vectors it holds in memory
+                cls._encoder.store = VectorStore(data_dir) if data_dir is not None else None
             cls._loaded = {}
 
     @classmethod
