@@ -36,7 +36,7 @@ import numpy as np
 
 from helpline.kb.retrieval import EXACT_LIMIT, Article, HybridIndex, Vectors
 from helpline.kb.search import CachingEncoder
-from helpline.kb.text import sentences, words
+from helpline.kb.text import sentences
 from helpline.kb.vectors import VectorStore
 
 FAQ = Path("/work/shared/data/faq")
@@ -61,7 +61,7 @@ class HashEncoder:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for row, text in enumerate(texts):
             # hash() differs between processes, which is fine: every vector of a run is made here.
-            ids = [hash(t) % self.buckets for t in words(text)]
+            ids = [hash(t) % self.buckets for t in text.lower().split()]
             if ids:
                 out[row] = self.projection[ids].sum(axis=0)
         norms = np.linalg.norm(out, axis=1, keepdims=True)
@@ -163,7 +163,12 @@ def minilm_sample(texts: list[str]) -> dict[str, Any]:
     return {"texts_per_second": round(1.0 / per_text, 1), "query_encode_ms": percentiles(lat)}
 
 
+def say(message: str, started: float) -> None:
+    print(f"[{time.perf_counter() - started:7.1f}s] {message}", file=sys.stderr, flush=True)
+
+
 def run(n: int, n_queries: int, seed: int) -> dict[str, Any]:
+    begin = time.perf_counter()
     rss0 = rss_mb()
     t0 = time.perf_counter()
     articles = make_articles(n, seed)
@@ -172,6 +177,7 @@ def run(n: int, n_queries: int, seed: int) -> dict[str, Any]:
     report: dict[str, Any] = {"articles": n, "queries": n_queries, "generate_seconds": round(generate_s, 1)}
     with tempfile.TemporaryDirectory() as tmp:
         store_dir = Path(tmp)
+        say("articles generated; first build", begin)
         hasher = HashEncoder()
         caching = CachingEncoder(hasher, VectorStore(store_dir))
         t0 = time.perf_counter()
@@ -188,6 +194,7 @@ def run(n: int, n_queries: int, seed: int) -> dict[str, Any]:
             "exact_limit": EXACT_LIMIT,
             "store_mb": round(store_bytes / 2**20, 1),
         }
+        say("restart from the store", begin)
         del index, caching
         fresh = HashEncoder()
         t0 = time.perf_counter()
@@ -199,6 +206,7 @@ def run(n: int, n_queries: int, seed: int) -> dict[str, Any]:
             raise SystemExit(f"restart encoded {fresh.calls} texts: the vector store did not serve them")
         report["restart"] = {"seconds": round(restart_s, 1), "store_load_seconds": round(load_s, 2)}
 
+    say("searching", begin)
     qvecs = hasher.encode(queries)
     index.search(queries[0], qvec=qvecs[0])  # builds the typo index once
     ours, base, same1, overlap = [], [], 0, 0.0
@@ -219,6 +227,7 @@ def run(n: int, n_queries: int, seed: int) -> dict[str, Any]:
     report["index_memory_mb"] = round(index.memory_bytes / 2**20, 1)
     report["rss_growth_mb"] = round(rss_mb() - rss0, 1)
     report["max_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    say("MiniLM sample", begin)
     sample = [f"{a.title}. {a.body}" for a in articles[:64]]
     report["minilm"] = minilm_sample(sample)
     speed = report["minilm"].get("texts_per_second")

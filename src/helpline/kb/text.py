@@ -34,6 +34,8 @@ Analyzer = Callable[[str], list[str]]
 
 def normalize(text: str) -> str:
     """Lower-case, strip accents and fold the typographic apostrophe."""
+    if text.isascii():  # most text: nothing to strip, and the per-character pass is the slow part
+        return text.lower()
     text = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in text if not unicodedata.combining(c))
     return text.lower().replace("\u2019", "'")
