@@ -340,3 +340,11 @@ def test_vector_store_spares_a_restart_from_encoding_again(tmp_path: Path) -> No
     store = VectorStore(tmp_path)
     store.compact({a.title for a in ARTICLES})
     assert len(store) == len(VectorStore(tmp_path)) == len(ARTICLES)
+
+
+def test_dev_split_keeps_a_repeated_question_on_one_side() -> None:
+    from helpline.kb.evaluation import in_dev_half
+
+    assert in_dev_half("Should I wear a mask?") == in_dev_half("  should I wear   a MASK? ")
+    halves = [in_dev_half(f"question number {i}") for i in range(200)]
+    assert 60 < sum(halves) < 140

@@ -67,6 +67,12 @@ class CachingEncoder:
                 return np.zeros((0, 384), dtype=np.float32)
             return np.stack([self._cache[t] for t in texts])
 
+    def use_store(self, store: VectorStore | None) -> None:
+        with self._lock:
+            self.store = store
+            if store is not None:
+                store.add_many(self._cache)  # written with the next build
+
     def forget_unused(self) -> None:
         """Drop vectors the last build did not use; write new ones to the store."""
         with self._lock:
@@ -110,8 +116,8 @@ class ArticleSearch:
         """Keep article vectors under ``data_dir`` (None: memory only); drops every loaded index."""
         with cls._lock:
             cls._store_dir = data_dir
-            if cls._encoder is not None:  # keeps the vectors it holds in memory
-                cls._encoder.store = VectorStore(data_dir) if data_dir is not None else None
+            if cls._encoder is not None:  # keeps the vectors it holds, and hands them to the store
+                cls._encoder.use_store(VectorStore(data_dir) if data_dir is not None else None)
             cls._loaded = {}
 
     @classmethod
