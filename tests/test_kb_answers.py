@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -261,3 +262,89 @@ def test_stackfaq_targets_on_the_development_data() -> None:
     assert report["p_at_1"] >= 0.92 and report["mrr"] >= 0.95
     assert report["p_at_1"] > report["baseline_minilm"]["p_at_1"] > report["baseline_tfidf"]["p_at_1"]
     assert report["answer_rate"] >= 0.8
+
+
+def test_two_step_search_ranks_like_exact_search(index: HybridIndex) -> None:
+    """Large indexes score candidates only; on the same articles they rank like the exact search."""
+    import numpy as np
+
+    from helpline.kb.retrieval import SearchConfig
+
+    two_step = HybridIndex(ARTICLES, config=SearchConfig(exact_limit=0))
+    assert two_step.article_vectors is not None and index.article_vectors is None
+    for question, expected in PARAPHRASES:
+        hits = two_step.search(question, k=3).hits
+        assert hits[0].article.id == expected
+        assert hits[0].score == pytest.approx(index.search(question, k=3).hits[0].score, abs=1e-5)
+    allowed = np.array([a.id != "reset-password" for a in ARTICLES])
+    hits = two_step.search("forgot my password", k=10, allowed=allowed).hits
+    assert "reset-password" not in [h.article.id for h in hits]
+
+
+def test_learned_questions_lift_their_article(index: HybridIndex) -> None:
+    question = "my accountant needs the paperwork for last year's purchases"
+    before = {h.article.id: h.score for h in index.search(question, k=10).hits}
+    learned = HybridIndex(
+        ARTICLES, examples=[("invoices", "my accountant wants the paperwork for my purchases")]
+    )
+    after = learned.search(question, k=3).hits
+    assert after[0].article.id == "invoices"
+    assert after[0].score > before["invoices"]
+
+
+class CountingEncoder:
+    def __init__(self) -> None:
+        from helpline.assist.embeddings import Encoder
+
+        self.inner = Encoder.get()
+        self.encoded = 0
+
+    def encode(self, texts: list[str], batch_size: int = 32) -> Any:
+        self.encoded += len(texts)
+        return self.inner.encode(texts, batch_size)
+
+
+def test_vector_store_spares_a_restart_from_encoding_again(tmp_path: Path) -> None:
+    import numpy as np
+
+    from helpline.kb.search import CachingEncoder
+    from helpline.kb.vectors import VectorStore
+
+    first = CountingEncoder()
+    caching = CachingEncoder(first, VectorStore(tmp_path))
+    built = HybridIndex(ARTICLES, encoder=caching)
+    caching.forget_unused()
+    assert first.encoded == len(built.title_vectors) + len(built.passage_vectors)
+
+    restarted = CountingEncoder()
+    again = HybridIndex(ARTICLES, encoder=CachingEncoder(restarted, VectorStore(tmp_path)))
+    assert restarted.encoded == 0
+    assert np.array_equal(again.passage_vectors, built.passage_vectors)
+    assert again.search("how do i reset my pasword").hits[0].article.id == "reset-password"
+
+    # An edited article encodes only its new texts; a damaged file is rebuilt, not fatal.
+    edited = [*ARTICLES[:-1], Article("cancel-subscription", "Ending your plan", ARTICLES[-1].body)]
+    restarted.encoded = 0
+    caching = CachingEncoder(restarted, VectorStore(tmp_path))
+    HybridIndex(edited, encoder=caching)
+    caching.forget_unused()
+    assert restarted.encoded == 2  # the new title, and the one passage that carries it
+    segments = sorted(tmp_path.glob("kb-vectors-*/seg-*.npz"))
+    assert len(segments) == 2  # the first build's vectors, then the edit's two
+    segments[0].write_bytes(b"not a zip file")
+    damaged = CountingEncoder()
+    caching = CachingEncoder(damaged, VectorStore(tmp_path))
+    HybridIndex(ARTICLES, encoder=caching)
+    caching.forget_unused()
+    assert damaged.encoded == first.encoded
+    store = VectorStore(tmp_path)
+    store.compact({a.title for a in ARTICLES})
+    assert len(store) == len(VectorStore(tmp_path)) == len(ARTICLES)
+
+
+def test_dev_split_keeps_a_repeated_question_on_one_side() -> None:
+    from helpline.kb.evaluation import in_dev_half
+
+    assert in_dev_half("Should I wear a mask?") == in_dev_half("  should I wear   a MASK? ")
+    halves = [in_dev_half(f"question number {i}") for i in range(200)]
+    assert 60 < sum(halves) < 140

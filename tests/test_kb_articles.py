@@ -13,6 +13,7 @@ from sqlalchemy import select
 from helpline.audit.service import entries_for
 from helpline.core.actor import SYSTEM
 from helpline.core.db import Database
+from helpline.core.settings import Settings
 from helpline.kb import service, transfer
 from helpline.kb.models import KbArticle, KbBotAnswer
 from helpline.kb.routes import router as kb_router
@@ -285,3 +286,23 @@ def test_service_refuses_customers(db: Database, world: World) -> None:
     customer = service.ANONYMOUS
     with db.transaction() as s, pytest.raises(Forbidden):
         service.update_article(s, customer, article.id, title="Hacked")
+
+
+def test_questions_a_bot_answer_helped_with_lift_that_article_later(
+    world: World, settings: Settings, db: Database
+) -> None:
+    article = _create(world, PASSWORD)
+    _create(world, REFUNDS)
+    asked = "I changed phones and now I can't sign in, my password doesn't work"
+    first = world.customer.post("/api/v1/bot/answer", json={"question": asked}).json()
+    assert first["answered"] and first["answer"]["article_id"] == article["id"]
+    similar = {"question": "new phone and I cannot sign in, password not working"}
+    before = world.customer.post("/api/v1/bot/answer", json=similar).json()
+    # The vectors of published articles are kept on disk for the next process start.
+    assert list((settings.data_dir / "kb").glob("kb-vectors-*/seg-*.npz"))
+
+    r = world.customer.post(f"/api/v1/bot/answers/{first['id']}/feedback", json={"helped": True})
+    assert r.status_code == 200, r.text
+    after = world.customer.post("/api/v1/bot/answer", json=similar).json()
+    assert after["answered"] and after["answer"]["article_id"] == article["id"]
+    assert after["confidence"] > before["confidence"]

@@ -25,6 +25,7 @@ from helpline.email.routes import router as email_router
 from helpline.escalation.routes import router as escalation_router
 from helpline.kb.attachment_routes import router as kb_attachment_router
 from helpline.kb.routes import router as kb_router
+from helpline.kb.search import ArticleSearch
 from helpline.macros.routes import router as macros_router
 from helpline.outbox import handlers as _handlers  # noqa: F401  (registers the event handler)
 from helpline.outbox.runner import OutboxRunner
@@ -52,6 +53,7 @@ def create_app(
     if settings.smtp_relay_url:
         email_outbound.configure(settings.smtp_relay_url, settings.mail_from)
     assist_enrich.configure(data_dir=settings.data_dir)  # where the workspace's trained models live
+    ArticleSearch.configure(settings.data_dir / "kb")  # article vectors persisted across restarts
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

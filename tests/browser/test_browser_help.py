@@ -40,3 +40,29 @@ def test_help_center_and_kb_panel(live: Live, page_factory: Any) -> None:
     agent.get_by_role("button", name="Insert excerpt").first.click()
     assert "Open Settings" in agent.locator("#composer-text").input_value()
     check_accessibility(agent, "ticket-with-kb-panel")
+
+
+def test_new_request_form_suggests_an_article_while_the_customer_types(live: Live, page_factory: Any) -> None:
+    from helpline.web import portal_link
+
+    world = live.web.world
+    created = world.admin.post("/api/v1/kb/articles", json=ARTICLE).json()
+    world.admin.post(f"/api/v1/kb/articles/{created['id']}/publish", json={})
+
+    page = page_factory()
+    page.goto(live.url + portal_link(world.customer.id, settings=live.web.app.state.settings))
+    page.wait_for_url(live.url + "/portal/")
+    page.goto(live.url + "/portal/new")
+    page.wait_for_function("() => window.htmx !== undefined")
+    page.get_by_label("Subject").fill("Forgot my password")
+    page.get_by_label("How can we help?").press_sequentially(
+        "I can't remember my password, how do I reset it?"
+    )
+    suggestion = page.get_by_role("link", name="Reset your password")
+    suggestion.wait_for()
+    assert "These articles may answer your question" in page.locator("#kb-suggest").inner_text()
+    # What the customer typed stays; the request can still be sent.
+    assert "how do I reset it?" in page.get_by_label("How can we help?").input_value()
+    check_accessibility(page, "portal-new-with-suggestions")
+    page.get_by_role("button", name="Send request").click()
+    page.wait_for_url("**/portal/tickets/*")

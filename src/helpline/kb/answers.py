@@ -13,6 +13,7 @@ from helpline.core.errors import Forbidden, NotFound
 from helpline.kb.bot import DEFAULT_THRESHOLD, AnswerBot, BotAnswer
 from helpline.kb.models import KbArticle, KbBotAnswer, KbSettings
 from helpline.kb.search import ArticleSearch
+from helpline.kb.service import bump_generation
 from helpline.outbox.service import emit
 
 
@@ -77,13 +78,19 @@ def answer_question(
 
 
 def record_bot_feedback(session: Session, actor: Actor, bot_answer_id: int, *, helped: bool) -> KbBotAnswer:
-    """The customer (or an agent) says whether the bot's answer helped."""
+    """The customer (or an agent) says whether the bot's answer helped.
+
+    A question that was helped becomes an example question of its article in the search index
+    (learned questions), so the index is rebuilt when that changes.
+    """
     log = session.get(KbBotAnswer, bot_answer_id)
     if log is None or (not actor.is_staff and (log.actor_kind, log.actor_id) != (actor.audit_kind, actor.id)):
         raise NotFound(f"bot answer {bot_answer_id} does not exist")
     if not actor.is_staff and actor.id is None:
         raise Forbidden("sign in to rate an answer")
     before = {"helped": log.helped}
+    if log.article_id is not None and (log.helped is True) != helped:
+        bump_generation(session)
     log.helped = helped
     record(session, actor, "kb.bot.feedback", "kb_bot_answer", log.id, before, {"helped": helped})
     emit(

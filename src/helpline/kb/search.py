@@ -3,15 +3,20 @@
 One ``HybridIndex`` per database holds every published article (public and internal, all locales);
 each search passes a mask of what the actor may see (customers and anonymous readers: public only),
 so access is decided in the same step that ranks. ``kb_settings.generation`` grows on every article
-change; a search that sees a newer generation rebuilds the index, re-encoding only texts it has not
-seen (vectors are cached by text). That suits tens of thousands of articles per process: past that,
-persist the vectors per article version and shard by locale.
+change (and when a customer says a bot answer helped); a search that sees a newer generation rebuilds
+the index, re-encoding only texts it has not seen: vectors are cached by text in memory and, once
+``ArticleSearch.configure(data_dir)`` has run (the app does it at start), on disk
+(``vectors.VectorStore``), so a new process loads them instead of encoding every article again.
+
+Questions a customer marked as helped by a bot answer become example questions of that article
+(``HybridIndex(examples=...)``, "learned questions"): later questions that resemble them lift it.
 """
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
@@ -19,15 +24,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from helpline.core.actor import Actor
-from helpline.kb.models import KbArticle, KbSettings
+from helpline.kb.models import KbArticle, KbBotAnswer, KbSettings
 from helpline.kb.retrieval import Article, HybridIndex, TextEncoder, Vectors, default_encoder
+from helpline.kb.vectors import MAX_SEGMENTS, VectorStore
+
+MAX_EXAMPLES = 20_000  # most recent helpful bot answers used as learned questions
 
 
 class CachingEncoder:
-    """Remembers vectors by text so a rebuild only encodes what changed."""
+    """Remembers vectors by text (in memory, and in ``store`` if given) so a rebuild only encodes
+    what changed."""
 
-    def __init__(self, inner: TextEncoder | None = None) -> None:
+    def __init__(self, inner: TextEncoder | None = None, store: VectorStore | None = None) -> None:
         self._inner = inner
+        self.store = store
         self._cache: dict[str, Vectors] = {}
         self._used: set[str] = set()
         self._lock = threading.Lock()
@@ -43,17 +53,36 @@ class CachingEncoder:
             return self.inner.encode(texts, batch_size)
         with self._lock:
             missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
+            if missing and self.store is not None:
+                self.store.load()  # segments other processes wrote since
+                self._cache.update(self.store.get_many(missing))
+                missing = [t for t in missing if t not in self._cache]
             if missing:
-                for text, vector in zip(missing, self.inner.encode(missing, batch_size), strict=True):
-                    self._cache[text] = vector
+                fresh = dict(zip(missing, self.inner.encode(missing, batch_size), strict=True))
+                self._cache.update(fresh)
+                if self.store is not None:
+                    self.store.add_many(fresh)
             self._used.update(texts)
             if not texts:
                 return np.zeros((0, 384), dtype=np.float32)
             return np.stack([self._cache[t] for t in texts])
 
+    def use_store(self, store: VectorStore | None) -> None:
+        with self._lock:
+            self.store = store
+            if store is not None:
+                store.add_many(self._cache)  # written with the next build
+
     def forget_unused(self) -> None:
+        """Drop vectors the last build did not use; write new ones to the store."""
         with self._lock:
             self._cache = {t: v for t, v in self._cache.items() if t in self._used}
+            if self.store is not None:
+                self.store.save()
+                # Other databases may share the data directory (tests do): compact only when the
+                # store has grown well past what this one uses, or into many small segments.
+                if self.store.segment_count > MAX_SEGMENTS or len(self.store) > 2 * len(self._used) + 10_000:
+                    self.store.compact(set(self._used))
             self._used = set()
 
 
@@ -80,13 +109,30 @@ class ArticleSearch:
     _lock = threading.Lock()
     _loaded: dict[str, LoadedIndex] = {}
     _encoder: CachingEncoder | None = None
+    _store_dir: Path | None = None
+
+    @classmethod
+    def configure(cls, data_dir: Path | None) -> None:
+        """Keep article vectors under ``data_dir`` (None: memory only); drops every loaded index."""
+        with cls._lock:
+            cls._store_dir = data_dir
+            if cls._encoder is not None:  # keeps the vectors it holds, and hands them to the store
+                cls._encoder.use_store(VectorStore(data_dir) if data_dir is not None else None)
+            cls._loaded = {}
 
     @classmethod
     def use_encoder(cls, encoder: TextEncoder | None) -> None:
-        """Swap the encoder (tests may pass one); drops every loaded index."""
+        """Swap the encoder (tests may pass one; vectors are then not stored); drops every index."""
         with cls._lock:
-            cls._encoder = CachingEncoder(encoder)
+            cls._encoder = CachingEncoder(encoder) if encoder is not None else None
             cls._loaded = {}
+
+    @classmethod
+    def _caching_encoder(cls) -> CachingEncoder:
+        if cls._encoder is None:
+            store = VectorStore(cls._store_dir) if cls._store_dir is not None else None
+            cls._encoder = CachingEncoder(None, store)
+        return cls._encoder
 
     @classmethod
     def for_session(cls, session: Session) -> LoadedIndex:
@@ -103,8 +149,7 @@ class ArticleSearch:
             current = cls._loaded.get(key)
             if current is not None and current.generation == generation:
                 return current
-            if cls._encoder is None:
-                cls._encoder = CachingEncoder()
+            encoder = cls._caching_encoder()
             rows = session.execute(
                 select(
                     KbArticle.id,
@@ -119,8 +164,15 @@ class ArticleSearch:
             articles = [
                 Article(str(r.id), r.published_title or "", r.published_body or "", r.locale) for r in rows
             ]
-            index = HybridIndex(articles, encoder=cls._encoder)
-            cls._encoder.forget_unused()
+            helped = session.execute(
+                select(KbBotAnswer.article_id, KbBotAnswer.question)
+                .where(KbBotAnswer.helped.is_(True), KbBotAnswer.article_id.is_not(None))
+                .order_by(KbBotAnswer.id.desc())
+                .limit(MAX_EXAMPLES)
+            ).all()
+            examples = [(str(r.article_id), r.question) for r in helped]
+            index = HybridIndex(articles, encoder=encoder, examples=examples)
+            encoder.forget_unused()
             loaded = LoadedIndex(
                 generation=generation,
                 index=index,

@@ -69,6 +69,7 @@ def install(app: FastAPI) -> None:
     from helpline.web.portal_signin import SignInLinkLimits
     from helpline.web.portal_signin import router as portal_signin_router
     from helpline.web.saved_views import router as saved_views_router
+    from helpline.web.suggest import router as suggest_router
 
     app.state.helpline_web_installed = True
     app.state.web_signin_guard = SignInGuard()
@@ -93,6 +94,7 @@ def install(app: FastAPI) -> None:
     app.include_router(admin_holidays_router)
     app.include_router(portal_signin_router)
     app.include_router(portal_router)
+    app.include_router(suggest_router)
     app.include_router(help_router)
     app.include_router(kb_panel_router)
     app.include_router(assist_panel_router)
