@@ -19,7 +19,7 @@ from helpline.escalation.models import (
 from helpline.kb.models import KbArticle, KbArticleVersion, KbBotAnswer, KbFeedback, KbRelated, KbSettings
 from helpline.macros.models import CannedReply, Macro, SavedView
 from helpline.outbox.models import OutboxItem
-from helpline.routing.models import AgentRouting, AgentSkill, TeamRouting
+from helpline.routing.models import AgentRouting, AgentSkill, RoutingOffer, TeamRouting
 from helpline.sla.models import (
     BusinessHours,
     Holiday,
@@ -69,6 +69,7 @@ __all__ = [
     "MessageInsight",
     "Organization",
     "OutboxItem",
+    "RoutingOffer",
     "SavedView",
     "SlaPolicy",
     "SlaTarget",
