@@ -11,8 +11,10 @@ from contextvars import ContextVar
 
 from helpline.web.catalog_de import DE, EN
 from helpline.web.catalog_help_de import HELP_DE
+from helpline.web.catalog_routing_de import ROUTING_DE
 
 DE.update(HELP_DE)  # feature catalogs join the language's catalog at load
+DE.update(ROUTING_DE)
 LANGUAGES = {"en": "English", "de": "Deutsch"}
 CATALOGS: dict[str, dict[str, str]] = {"en": EN, "de": DE}
 DEFAULT = "en"
