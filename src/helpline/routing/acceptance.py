@@ -87,13 +87,12 @@ def check_offer(session: Session, ticket_id: int, now: dt.datetime | None = None
     ).first()
     if ticket is None or offer is None or offer.accept_by > now:
         return None
-    if ticket.assignee_id != offer.user_id or ticket.status not in ACTIVE or acted_on(session, offer):
-        session.delete(offer)  # reassigned, solved or taken on: nothing to return
-        return None
     session.delete(offer)
+    if ticket.assignee_id != offer.user_id or ticket.status not in ACTIVE or acted_on(session, offer):
+        return None  # reassigned, solved or taken on: nothing to return
+    if team is None or team.team_id != ticket.team_id or team.mode == "manual" or not team.accept_minutes:
+        return None  # no longer routed with a timeout
     minutes = round((offer.accept_by - offer.offered_at).total_seconds() / 60)
-    if team is None or team.team_id != ticket.team_id or team.mode == "manual":
-        return None
     return _take_back(
         session,
         ticket,

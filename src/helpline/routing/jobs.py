@@ -61,7 +61,7 @@ def accept_check(db: Database, job: Job) -> None:
 @on_ticket_created
 def route_on_created(session: Session, ticket: Ticket) -> None:
     if ticket.team_id is not None and ticket.assignee_id is None:
-        route_arrival(session, ticket)
+        route_arrival(session, ticket, created=True)
 
 
 @on_ticket_changed

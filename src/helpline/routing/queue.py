@@ -54,13 +54,18 @@ def waiting_tickets(session: Session, team_id: int, limit: int = 50) -> list[int
     return list(session.scalars(stmt))
 
 
-def waiting_ahead(session: Session, ticket: Ticket, limit: int = 20) -> list[int]:
-    """Waiting tickets of the ticket's team that go before it, in queue order."""
+def waiting_ahead(
+    session: Session, ticket: Ticket, limit: int = 20, *, frustrated: bool | None = None
+) -> list[int]:
+    """Waiting tickets of the ticket's team that go before it, in queue order (``frustrated``:
+    the ticket's flag when the caller knows it, e.g. ``False`` for a ticket not yet enriched)."""
     if ticket.team_id is None:
         return []
     urgency, calm = _urgency(), _calm()
     mine_u = URGENCY.get(ticket.priority, 9)
-    mine_c = 0 if is_frustrated(session, ticket.id) else 1
+    if frustrated is None:
+        frustrated = is_frustrated(session, ticket.id)
+    mine_c = 0 if frustrated else 1
     ahead = or_(
         urgency < mine_u,
         and_(urgency == mine_u, calm < mine_c),

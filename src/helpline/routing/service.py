@@ -21,7 +21,7 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from helpline.accounts.models import Team, TeamMember, User
@@ -65,8 +65,17 @@ def lock_team(session: Session, team_id: int | None) -> TeamRouting | None:
     which is always the first routing lock a transaction takes (then the ticket, then agents)."""
     if team_id is None:
         return None
+    txn = session.get_transaction()
+    held: tuple[object, set[int]] | None = session.info.get("routing_teams_locked")
+    if held is None or held[0] is not txn:
+        held = (txn, set())
+        session.info["routing_teams_locked"] = held
+    if team_id in held[1]:  # locked earlier in this transaction: its values are current
+        return session.get(TeamRouting, team_id)
     stmt = select(TeamRouting).where(TeamRouting.team_id == team_id)
-    return session.scalars(locked(session, stmt)).first()
+    team = session.scalars(locked(session, stmt)).first()
+    held[1].add(team_id)
+    return team
 
 
 def loads(session: Session, user_ids: list[int], *, chat: bool) -> dict[int, int]:
@@ -111,7 +120,8 @@ def route_ticket(
     assignee. The decision is written on the ticket as a ``routed`` event, or a ``routing_queued``
     one when it enters the queue (not again on each later try from the queue: ``note_queued``),
     listing every member considered and why (``exclude``: agents not to give it to now)."""
-    ticket = get_visible_ticket(session, actor, ticket_id)
+    known = session.get(Ticket, ticket_id) if actor is SYSTEM else None  # in hand on arrival
+    ticket = known or get_visible_ticket(session, actor, ticket_id)
     team = lock_team(session, ticket.team_id)
     ticket = session.scalars(locked(session, select(Ticket).where(Ticket.id == ticket_id))).one()
     if ticket.assignee_id is not None or ticket.merged_into_id is not None or ticket.status not in ACTIVE:
@@ -192,12 +202,16 @@ def route_ticket(
 
 def offer(session: Session, team: TeamRouting, ticket_id: int, user_id: int, now: dt.datetime) -> None:
     """With an acceptance timeout on the team, the agent must act on the routed ticket in time:
-    record the offer and queue the check that returns it to the queue otherwise."""
-    session.execute(delete(RoutingOffer).where(RoutingOffer.ticket_id == ticket_id))
+    record the offer and queue the check that returns it to the queue otherwise. (Without one,
+    nothing is written: a stale offer of an earlier routing is dropped by its check.)"""
     if not team.accept_minutes:
         return
     accept_by = now + dt.timedelta(minutes=team.accept_minutes)
-    session.add(RoutingOffer(ticket_id=ticket_id, user_id=user_id, offered_at=now, accept_by=accept_by))
+    row = session.get(RoutingOffer, ticket_id)
+    if row is None:
+        row = RoutingOffer(ticket_id=ticket_id)
+        session.add(row)
+    row.user_id, row.offered_at, row.accept_by = user_id, now, accept_by
     enqueue(session, ACCEPT_JOB, {"ticket_id": ticket_id}, delay=accept_by - utcnow())
 
 
@@ -209,14 +223,15 @@ def _choose(team: TeamRouting, available: list[AgentRouting], load: dict[int, in
     return min(available, key=lambda a: (load.get(a.user_id, 0), a.last_assigned_at or epoch, a.user_id))
 
 
-def route_arrival(session: Session, ticket: Ticket) -> int | None:
-    """Route a ticket that just arrived or moved in, in queue order: tickets already waiting that
-    go before it (more urgent, or a frustrated customer at the same priority, or as urgent and
-    older) are given out first, so a new arrival never takes the place of one ahead of it."""
+def route_arrival(session: Session, ticket: Ticket, *, created: bool = False) -> int | None:
+    """Route a ticket that just arrived (``created``) or moved in, in queue order: tickets already
+    waiting that go before it (more urgent, or a frustrated customer at the same priority, or as
+    urgent and older) are given out first, so a new arrival never takes the place of one ahead
+    of it. (A ticket being created has no mood yet: the assist layer reads it after commit.)"""
     team = lock_team(session, ticket.team_id)
     if team is None or team.mode == "manual":
         return None
-    for waiting_id in waiting_ahead(session, ticket):
+    for waiting_id in waiting_ahead(session, ticket, frustrated=False if created else None):
         if route_ticket(session, SYSTEM, waiting_id, note_queued=False) is None:
             break
     return route_ticket(session, SYSTEM, ticket.id)
