@@ -11,7 +11,7 @@ with the SLA and routing hooks a server installs:
   * work: each agent works their assigned tickets one at a time, urgent first, each taking an
     exponentially distributed handle time (mean ``--handle`` minutes); finishing one solves it
     (``update_ticket``), which frees capacity, and the team's queue is then given out exactly as
-    the ``routing.drain`` job does (``waiting_tickets`` + ``route_ticket``, one transaction each).
+    the ``routing.drain`` job does (``route_next``, one transaction per ticket).
 
 Figures, all in the same run:
 
@@ -56,7 +56,7 @@ from helpline.customers.models import Customer
 from helpline.customers.service import create_customer
 from helpline.escalation import hooks as _escalation_hooks  # noqa: F401  (as a server runs)
 from helpline.routing import jobs as _routing_jobs  # noqa: F401  (routing hooks)
-from helpline.routing.service import route_ticket, set_team_mode, update_agent, waiting_tickets
+from helpline.routing.service import route_next, set_team_mode, update_agent
 from helpline.routing.skills import set_skills
 from helpline.sla import hooks as _sla_hooks  # noqa: F401  (SLA clocks on every ticket)
 from helpline.sla.admin import create_policy
@@ -147,12 +147,13 @@ class Sim:
         while True:
             t0 = time.perf_counter()
             with self.db.transaction() as s:
-                waiting = waiting_tickets(s, self.team_id, limit=1)
-                user_id = route_ticket(s, SYSTEM, waiting[0]) if waiting else None
-            if user_id is None:
+                ticket_id = route_next(s, self.team_id)
+                routed = s.get(Ticket, ticket_id) if ticket_id is not None else None
+                user_id = routed.assignee_id if routed is not None else None
+            if ticket_id is None or user_id is None:
                 return
             self.drain_ms.append((time.perf_counter() - t0) * 1000)
-            self.give(waiting[0], user_id, now)
+            self.give(ticket_id, user_id, now)
 
     def finish(self, now: float, user_id: int, ticket_id: int) -> None:
         agent = self.agents[user_id]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -52,23 +54,90 @@ class Base(DeclarativeBase):
     type_annotation_map = {dt.datetime: UTCDateTime(), dict[str, Any]: JSON(), list[str]: JSON()}
 
 
+BUSY_TIMEOUT_S = 10.0
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor = dbapi_conn.cursor()
+    cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 
-def _sqlite_begin(conn: Any) -> None:
-    # Writers take the write lock up front (BEGIN IMMEDIATE) so that two writers queue on
-    # busy_timeout instead of failing with "database is locked" on a lock upgrade; readers
-    # stay deferred so they never wait for a writer under WAL.
-    if conn.get_execution_options().get("helpline_write"):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
-    else:
-        conn.exec_driver_sql("BEGIN")
+class WriterQueue:
+    """First come, first served among one process's SQLite writers.
+
+    SQLite's busy handler is not fair: a writer that finds the database locked sleeps and polls
+    (up to 100 ms apart), so a thread that commits and at once begins its next write takes the lock
+    again ahead of the sleepers. Under a steady stream of writes from a few threads one of them
+    could wait past the busy timeout and fail with "database is locked". Writers of this process
+    therefore queue here in arrival order before ``BEGIN IMMEDIATE``; the busy timeout still
+    arbitrates between processes. A writer that waits longer than ``timeout`` (or a thread that
+    already holds the turn and opens a second write transaction) goes on without its turn and is
+    left to the busy timeout, so nothing can hang here.
+    """
+
+    def __init__(self, timeout: float = BUSY_TIMEOUT_S) -> None:
+        self.timeout = timeout
+        self._lock = threading.Lock()
+        self._holder: int | None = None
+        self._waiting: deque[tuple[int, threading.Event]] = deque()
+
+    def enter(self) -> bool:
+        """Wait for this thread's turn; ``False`` if it goes on without one."""
+        me = threading.get_ident()
+        with self._lock:
+            if self._holder is None:
+                self._holder = me
+                return True
+            if self._holder == me:
+                return False
+            turn = threading.Event()
+            self._waiting.append((me, turn))
+        if turn.wait(self.timeout):
+            return True
+        with self._lock:
+            if turn.is_set():
+                return True
+            self._waiting.remove((me, turn))
+            return False
+
+    def leave(self) -> None:
+        with self._lock:
+            if self._waiting:
+                self._holder, turn = self._waiting.popleft()
+                turn.set()
+            else:
+                self._holder = None
+
+
+def _sqlite_writers(engine: Engine) -> None:
+    queue = WriterQueue()
+
+    def begin(conn: Any) -> None:
+        # Writers take the write lock up front (BEGIN IMMEDIATE), in turn, so that two writers
+        # queue instead of failing with "database is locked" on a lock upgrade; readers stay
+        # deferred so they never wait for a writer under WAL.
+        if not conn.get_execution_options().get("helpline_write"):
+            conn.exec_driver_sql("BEGIN")
+            return
+        if queue.enter():
+            conn.info["helpline_turn"] = True
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            end(conn)
+            raise
+
+    def end(conn: Any) -> None:
+        if conn.info.pop("helpline_turn", False):
+            queue.leave()
+
+    event.listen(engine, "begin", begin)
+    event.listen(engine, "commit", end)
+    event.listen(engine, "rollback", end)
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -80,7 +149,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             url, connect_args={"check_same_thread": False, "isolation_level": None}, **kwargs
         )
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin)
+        _sqlite_writers(engine)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
 

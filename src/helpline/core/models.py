@@ -28,7 +28,7 @@ from helpline.kb.models import (
 from helpline.macros.models import CannedReply, Macro, SavedView
 from helpline.outbox.models import OutboxItem
 from helpline.portal.models import PortalSignInLink
-from helpline.routing.models import AgentRouting, AgentSkill, TeamRouting
+from helpline.routing.models import AgentRouting, AgentSkill, RoutingOffer, TeamRouting
 from helpline.sla.models import (
     BusinessHours,
     Holiday,
@@ -80,6 +80,7 @@ __all__ = [
     "Organization",
     "OutboxItem",
     "PortalSignInLink",
+    "RoutingOffer",
     "SavedView",
     "SlaPolicy",
     "SlaTarget",

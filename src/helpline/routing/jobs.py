@@ -1,10 +1,12 @@
-"""Connect routing to the ticket lifecycle, and drain a team's queue when room frees up.
+"""Connect routing to the ticket lifecycle, and give tickets out again when room frees up.
 
 A ticket is routed inside the transaction that creates it or moves it to a team. When an agent
 comes online or a ticket stops counting against someone's capacity, a ``routing.drain`` job gives
 the team's waiting tickets out; when an agent goes offline, a ``routing.requeue`` job takes back
-their unanswered tickets and routes them again. Both work one transaction per ticket (ticket, then
-team, then agents locked: the same order as every other routing path, so they cannot deadlock).
+their unanswered tickets and routes them again; a ``routing.accept_check`` job, due when a routed
+ticket's acceptance time is up, returns it unless its agent acted on it. All of them work one
+transaction per ticket (team, then ticket, then agents locked: the same order as every other
+routing path, so they cannot deadlock) and are safe to run in any number of workers at once.
 """
 
 from __future__ import annotations
@@ -13,19 +15,17 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from helpline.core.actor import SYSTEM
 from helpline.core.db import Database
 from helpline.outbox.runner import Job, handler
+from helpline.routing.acceptance import check_offer, return_to_queue, returnable_tickets
+from helpline.routing.queue import ACTIVE
 from helpline.routing.service import (
-    ACTIVE,
+    ACCEPT_JOB,
     DRAIN_JOB,
     REQUEUE_JOB,
-    return_to_queue,
-    returnable_tickets,
     route_arrival,
-    route_ticket,
+    route_next,
     schedule_drain,
-    waiting_tickets,
 )
 from helpline.tickets.hooks import on_ticket_changed, on_ticket_created
 from helpline.tickets.models import Ticket
@@ -38,8 +38,7 @@ def drain_team(db: Database, job: Job) -> None:
     team_id = int(job.payload["team_id"])
     for _ in range(MAX_DRAIN):
         with db.transaction() as session:
-            waiting = waiting_tickets(session, team_id, limit=1)
-            if not waiting or route_ticket(session, SYSTEM, waiting[0]) is None:
+            if route_next(session, team_id) is None:
                 return
 
 
@@ -53,10 +52,16 @@ def requeue_agent(db: Database, job: Job) -> None:
             return_to_queue(session, ticket_id, user_id)
 
 
+@handler(ACCEPT_JOB)
+def accept_check(db: Database, job: Job) -> None:
+    with db.transaction() as session:
+        check_offer(session, int(job.payload["ticket_id"]))
+
+
 @on_ticket_created
 def route_on_created(session: Session, ticket: Ticket) -> None:
     if ticket.team_id is not None and ticket.assignee_id is None:
-        route_arrival(session, ticket)
+        route_arrival(session, ticket, created=True)
 
 
 @on_ticket_changed

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from helpline.core.db import Base, utcnow
@@ -12,13 +12,16 @@ PRESENCES = ("online", "away", "offline")
 
 
 class TeamRouting(Base):
-    """How a team's queue hands out tickets; ``last_user_id`` is the round-robin cursor."""
+    """How a team's queue hands out tickets; ``last_user_id`` is the round-robin cursor and
+    ``accept_minutes`` how long a routed ticket waits for its agent to act before it goes back to
+    the queue (``None``: no limit)."""
 
     __tablename__ = "routing_teams"
 
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True)
     mode: Mapped[str] = mapped_column(String(16), default="manual")
     last_user_id: Mapped[int | None]
+    accept_minutes: Mapped[int | None]
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
@@ -44,3 +47,16 @@ class AgentSkill(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     skill: Mapped[str] = mapped_column(String(64), primary_key=True)
     level: Mapped[int] = mapped_column(default=3)
+
+
+class RoutingOffer(Base):
+    """A ticket routed to an agent who has not acted on it yet: it must be accepted (explicitly, or
+    by a reply, a note or a change by that agent) by ``accept_by`` or it goes back to the queue."""
+
+    __tablename__ = "routing_offers"
+    __table_args__ = (Index("ix_routing_offers_accept_by", "accept_by"),)
+
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    offered_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    accept_by: Mapped[dt.datetime]

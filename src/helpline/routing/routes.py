@@ -14,10 +14,19 @@ from sqlalchemy import func, select
 from helpline.accounts.models import TeamMember, User
 from helpline.core.deps import AdminActor, DbSession, StaffActor
 from helpline.core.errors import NotFound
-from helpline.core.schemas import Strict
+from helpline.core.schemas import Strict, sent_fields
 from helpline.routing import jobs as _jobs  # noqa: F401  (hooks and jobs)
+from helpline.routing.acceptance import accept_ticket
 from helpline.routing.models import AgentRouting, TeamRouting
-from helpline.routing.service import ACTIVE, loads, route_ticket, set_team_mode, update_agent
+from helpline.routing.queue import ACTIVE
+from helpline.routing.service import (
+    KEEP,
+    MAX_ACCEPT_MINUTES,
+    loads,
+    route_ticket,
+    set_team_mode,
+    update_agent,
+)
 from helpline.routing.skills import set_skills, skills_of
 from helpline.tickets.access import get_visible_ticket
 from helpline.tickets.models import Ticket
@@ -29,13 +38,18 @@ Capacity = Annotated[int, Field(ge=0, le=1000)]
 
 
 class TeamModeIn(Strict):
-    mode: Mode
+    """``accept_minutes``: how long a routed ticket waits for its agent to accept or act on it
+    before it goes back to the queue; ``null`` for no limit."""
+
+    mode: Mode | None = None
+    accept_minutes: Annotated[int, Field(ge=1, le=MAX_ACCEPT_MINUTES)] | None = None
 
 
 class TeamRoutingOut(BaseModel):
     team_id: int
     mode: str
     last_user_id: int | None
+    accept_minutes: int | None
     waiting: int
 
 
@@ -85,6 +99,7 @@ def _team_out(session: DbSession, team_id: int) -> TeamRoutingOut:
         team_id=team_id,
         mode=row.mode if row else "manual",
         last_user_id=row.last_user_id if row else None,
+        accept_minutes=row.accept_minutes if row else None,
         waiting=int(waiting or 0),
     )
 
@@ -120,7 +135,8 @@ def get_team_routing(team_id: int, session: DbSession, _actor: StaffActor) -> Te
 def patch_team_routing(
     team_id: int, body: TeamModeIn, session: DbSession, actor: AdminActor
 ) -> TeamRoutingOut:
-    set_team_mode(session, actor, team_id, body.mode)
+    sent = sent_fields(body, not_null=("mode",))
+    set_team_mode(session, actor, team_id, sent.get("mode"), accept_minutes=sent.get("accept_minutes", KEEP))
     return _team_out(session, team_id)
 
 
@@ -156,6 +172,16 @@ def patch_agent(user_id: int, body: AgentIn, session: DbSession, actor: StaffAct
 def route_now(ticket_id: int, session: DbSession, actor: StaffActor) -> RouteOut:
     get_visible_ticket(session, actor, ticket_id)
     return RouteOut(ticket_id=ticket_id, assignee_id=route_ticket(session, actor, ticket_id))
+
+
+@router.post(
+    "/tickets/{ticket_id}/accept",
+    response_model=RouteOut,
+    summary="Accept a ticket routed to you (it no longer returns to the queue on timeout)",
+)
+def accept_now(ticket_id: int, session: DbSession, actor: StaffActor) -> RouteOut:
+    ticket = accept_ticket(session, actor, ticket_id)
+    return RouteOut(ticket_id=ticket_id, assignee_id=ticket.assignee_id)
 
 
 @router.get("/routing/agents/{user_id}/skills", response_model=SkillsOut)

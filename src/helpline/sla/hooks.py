@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from helpline.sla.service import refresh_ticket_sla
+from helpline.sla.service import PAUSED, STOPPED, refresh_ticket_sla
 from helpline.tickets.hooks import on_customer_message, on_public_reply, on_ticket_changed, on_ticket_created
 from helpline.tickets.models import Message, Ticket
 
@@ -19,9 +19,19 @@ def sla_on_created(session: Session, ticket: Ticket) -> None:
     refresh_ticket_sla(session, ticket, ticket.created_at)
 
 
+def _still_running(old: dict[str, Any], new: dict[str, Any]) -> bool:
+    """A status change between two running statuses (``new`` to ``open`` when a ticket is
+    assigned) pauses nothing and selects no other policy: the clocks stay as they are."""
+    halted = PAUSED | STOPPED
+    return old["status"] not in halted and new["status"] not in halted
+
+
 @on_ticket_changed
 def sla_on_changed(session: Session, ticket: Ticket, old: dict[str, Any], new: dict[str, Any]) -> None:
-    if WATCHED & set(new):
+    changed = WATCHED & set(new)
+    if changed == {"status"} and _still_running(old, new):
+        return
+    if changed:
         refresh_ticket_sla(session, ticket)
 
 

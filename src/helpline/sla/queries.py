@@ -14,6 +14,7 @@ from helpline.sla.calendars import load_calendar
 from helpline.sla.clock import business_seconds_between
 from helpline.sla.models import TARGET_KINDS, BusinessHours, SlaPolicy, SlaTarget, TicketSla
 from helpline.tickets.access import get_visible_ticket
+from helpline.tickets.models import Ticket
 
 # What a customer may see of their own ticket's SLA: when to expect the first answer.
 CUSTOMER_KINDS = ("first_response",)
@@ -108,3 +109,26 @@ def first_response_due(session: Session, ticket_id: int) -> dt.datetime | None:
     """When the customer can expect the first answer (for acknowledgements and the portal)."""
     state = session.get(TicketSla, ticket_id)
     return state.first_response_due_at if state else None
+
+
+@dataclass(frozen=True)
+class ExpectedReply:
+    """When the customer can expect the team's next answer, and the business hours' time zone."""
+
+    due_at: dt.datetime
+    timezone: str
+
+
+def expected_reply(session: Session, ticket: Ticket) -> ExpectedReply | None:
+    """The due time of the answer the customer is waiting for (the first response, or the next one
+    after they wrote again), while the clock runs; ``None`` if no policy applies or it is paused."""
+    state = session.get(TicketSla, ticket.id)
+    if state is None or ticket.status not in ("new", "open"):
+        return None
+    due = state.next_response_due_at
+    if due is None and ticket.last_agent_reply_at is None:
+        due = state.first_response_due_at
+    if due is None:
+        return None
+    hours = session.get(BusinessHours, state.business_hours_id) if state.business_hours_id else None
+    return ExpectedReply(due, hours.timezone if hours else "UTC")

@@ -14,11 +14,13 @@ from helpline.web.catalog_assist_de import ASSIST_DE
 from helpline.web.catalog_de import DE, EN
 from helpline.web.catalog_help_de import HELP_DE
 from helpline.web.catalog_kb_de import KB_DE
+from helpline.web.catalog_routing_de import ROUTING_DE
 
 DE.update(HELP_DE)  # feature catalogs join the language's catalog at load
 DE.update(ADMIN_DE)
 DE.update(ASSIST_DE)
 DE.update(KB_DE)
+DE.update(ROUTING_DE)
 LANGUAGES = {"en": "English", "de": "Deutsch"}
 CATALOGS: dict[str, dict[str, str]] = {"en": EN, "de": DE}
 DEFAULT = "en"

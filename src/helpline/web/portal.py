@@ -32,6 +32,7 @@ from helpline.web.auth import (
 from helpline.web.deps import PortalContext, PortalCustomer, check_csrf
 from helpline.web.files import attachment_response, read_uploads
 from helpline.web.render import WebRoute, is_htmx, redirect, render
+from helpline.web.reply_by import reply_by
 from helpline.web.timeline import timeline
 
 router = APIRouter(prefix="/portal", route_class=WebRoute, include_in_schema=False)
@@ -129,7 +130,9 @@ def _ticket_context(session: Session, pc: PortalContext, ticket_id: int, **extra
     messages = list_messages(session, pc.actor, ticket_id, after_id=None, limit=MAX_MESSAGES)
     values: dict[str, Any] = {"composer": {"text": "", "error": ""}, "flash": "", "action_error": "", **extra}
     entries = timeline(session, ticket.id, messages, for_customer=True)
-    return _base(pc, ticket=ticket, messages=messages, entries=entries, **values)
+    return _base(
+        pc, ticket=ticket, messages=messages, entries=entries, reply_by=reply_by(session, ticket), **values
+    )
 
 
 @router.get("/tickets/{ticket_id}")

@@ -103,6 +103,23 @@
     else if (flash && flash.textContent.trim()) { flash.setAttribute("tabindex", "-1"); flash.focus(); }
   });
 
+  // A promised time ("Our team will reply by …") in the reader's own time zone and language.
+  function localTimes(root) {
+    root.querySelectorAll("time[data-local-time]").forEach(function (el) {
+      var at = new Date(el.getAttribute("datetime"));
+      if (isNaN(at.getTime()) || !window.Intl) return;
+      var when = new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
+        weekday: "long", day: "numeric", month: "long", hour: "2-digit", minute: "2-digit"
+      }).format(at);
+      el.setAttribute("title", el.textContent);
+      el.textContent = el.getAttribute("data-local-time").replace("{when}", when);
+    });
+  }
+  localTimes(document);
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (event.detail && event.detail.target) localTimes(event.detail.target);
+  });
+
   // Presence: tell the heartbeat whether this agent typed in the composer in the last 10 seconds.
   var typedAt = 0;
   document.addEventListener("input", function (event) {
