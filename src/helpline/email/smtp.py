@@ -66,11 +66,21 @@ class GroupCommitter:
                     stopping = True
                     break
                 batch.append(item)
-            self._store(batch)
+            # A sender that hung up meanwhile has cancelled its future: it will send again.
+            live = [p for p in batch if p.done.set_running_or_notify_cancel()]
+            try:
+                self._store(live)
+            except Exception as error:  # never let the writer die: every later sender would hang
+                log.exception("storing inbound messages failed")
+                for pending in live:
+                    if not pending.done.done():
+                        pending.done.set_exception(error)
             if stopping:
                 return
 
     def _store(self, batch: list[_Pending]) -> None:
+        if not batch:
+            return
         try:
             results = receive_many(self.db, [p.message for p in batch], source="smtp")
         except Exception as error:  # one bad message (or a race with another process) must not
