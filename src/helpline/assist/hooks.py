@@ -9,13 +9,15 @@ Importing this module registers the hooks and the job handler.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from helpline.assist.enrich import enrich_message
+from helpline.assist.enrich import enrich_message, enrich_texts, workspace_languages
+from helpline.assist.models import AssistSettings
 from helpline.core.db import Database
-from helpline.outbox.runner import Job, handler
+from helpline.outbox.runner import Job, batch_handler, handler
 from helpline.outbox.service import enqueue
 from helpline.tickets.hooks import on_customer_message, on_ticket_created
 from helpline.tickets.models import Message, Ticket
@@ -49,3 +51,29 @@ def enrich_on_ticket_created(session: Session, ticket: Ticket) -> None:
 def enrich_job(db: Database, job: Job) -> None:
     with db.transaction() as session:
         enrich_message(session, int(job.payload["message_id"]))
+
+
+@batch_handler(ENRICH_JOB)
+def enrich_jobs(db: Database, jobs: Sequence[Job]) -> list[BaseException | None]:
+    """Many messages: the models run once over all their texts, before the write transaction (so
+    the database's write lock is not held while they think), then one transaction stores them."""
+    ids = [int(job.payload["message_id"]) for job in jobs]
+    with db.read_sessions() as session:
+        settings = session.get(AssistSettings, 1)
+        if settings is not None and not settings.enrich:
+            return [None] * len(jobs)
+        texts = {
+            row.id: row.text or row.full_text
+            for row in session.execute(
+                select(Message.id, Message.text, Message.full_text).where(
+                    Message.id.in_(ids), Message.author_kind == "customer", Message.internal.is_(False)
+                )
+            )
+        }
+        languages = workspace_languages(session)
+    wanted = [i for i in ids if i in texts]
+    found = dict(zip(wanted, enrich_texts([texts[i] for i in wanted], languages), strict=True))
+    with db.transaction() as session:
+        for message_id in wanted:
+            enrich_message(session, message_id, found[message_id])
+    return [None] * len(jobs)
