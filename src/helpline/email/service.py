@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.parser import BytesHeaderParser
 from email.policy import compat32
@@ -330,8 +332,35 @@ def ingest_job(db: Database, job: Job) -> None:
             _keep_unreadable(session, inbound_id, error)
 
 
+class _Accepting:
+    """Counts SMTP group commits under way in this process. Ingest ends its transaction early while
+    one waits and lets it go first: on SQLite both need the single write lock, and a writer that
+    sleeps in SQLite's busy handler would otherwise lose it again and again to the next chunk."""
+
+    def __init__(self) -> None:
+        self.changed = threading.Condition()
+        self.waiting = 0
+
+    @contextmanager
+    def storing(self) -> Iterator[None]:
+        with self.changed:
+            self.waiting += 1
+        try:
+            yield
+        finally:
+            with self.changed:
+                self.waiting -= 1
+                self.changed.notify_all()
+
+    def wait_until_stored(self, timeout: float = 1.0) -> None:
+        with self.changed:
+            self.changed.wait_for(lambda: self.waiting == 0, timeout)
+
+
+ACCEPTING = _Accepting()
+
 # One transaction holds SQLite's write lock, which the SMTP server needs to accept mail: commit
-# after this many messages or this much time, whichever comes first.
+# after this many messages or this much time, whichever comes first, or when mail is waiting.
 CHUNK_MESSAGES = 25
 CHUNK_SECONDS = 0.25
 
@@ -349,7 +378,7 @@ def _ingest_chunk(db: Database, jobs: Sequence[Job]) -> int:
         for inbound_id in ids:
             process_inbound(session, inbound_id, boxes)
             done += 1
-            if time.monotonic() - started > CHUNK_SECONDS:
+            if ACCEPTING.waiting or time.monotonic() - started > CHUNK_SECONDS:
                 break
     return done
 
@@ -361,6 +390,7 @@ def ingest_jobs(db: Database, jobs: Sequence[Job]) -> list[BaseException | None]
     becomes an unreadable ticket) costs its chunk-mates nothing but the retry."""
     outcomes: list[BaseException | None] = []
     while len(outcomes) < len(jobs):
+        ACCEPTING.wait_until_stored()
         rest = jobs[len(outcomes) :]
         try:
             outcomes += [None] * _ingest_chunk(db, rest)

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from helpline.core.db import Database
 from helpline.email.models import Mailbox
-from helpline.email.service import Incoming, receive_email, receive_many
+from helpline.email.service import ACCEPTING, Incoming, receive_email, receive_many
 
 log = logging.getLogger(__name__)
 MAX_MESSAGE_BYTES = 25 * 1024 * 1024
@@ -81,6 +81,10 @@ class GroupCommitter:
     def _store(self, batch: list[_Pending]) -> None:
         if not batch:
             return
+        with ACCEPTING.storing():
+            self._store_now(batch)
+
+    def _store_now(self, batch: list[_Pending]) -> None:
         try:
             results = receive_many(self.db, [p.message for p in batch], source="smtp")
         except Exception as error:  # one bad message (or a race with another process) must not
