@@ -3,10 +3,16 @@
 Measures, in one run and on one machine:
   * the raw accept rate of a sink SMTP server that only counts messages (the baseline);
   * Helpline's accept rate (250 after the raw message is durably stored);
-  * Helpline's end-to-end rate: stored, parsed, threaded into tickets and acknowledged
-    (acknowledgements go to a capture relay).
+  * Helpline's end-to-end rate: every message stored, parsed, threaded into a ticket, and every
+    acknowledgement it earned handed to the (capturing) outbound relay;
+  * the rate at which every side effect is done (events, webhooks, enrichment…);
+  * acknowledgement latency: from our 250 to the acknowledgement reaching the relay.
 
-Usage: python bench/email_ingest.py [--messages 1000] [--backend sqlite|postgresql] [--json]
+By default the whole product runs, as under ``helpline serve`` (SLA clocks, routing, escalation
+rules, enrichment); ``--features email`` runs the email pipeline alone.
+
+Usage: python bench/email_ingest.py [--messages 1000] [--backend sqlite|postgresql|both]
+                                    [--database-url URL] [--features all|email] [--json]
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import argparse
 import json
 import os
 import random
+import re
 import resource
 import smtplib
 import sys
@@ -27,14 +34,16 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
 
 from helpline.core.db import Database
 from helpline.core.migrate import upgrade
 from helpline.email import outbound
 from helpline.email import service as _service  # noqa: F401  (registers the ingest handler)
-from helpline.email.models import InboundEmail
+from helpline.email.models import InboundEmail, Mailbox
 from helpline.email.smtp import InboundSMTPServer, LenientController
 from helpline.outbox import handlers as _handlers  # noqa: F401  (registers the event handler)
+from helpline.outbox.models import OutboxItem
 from helpline.outbox.runner import OutboxRunner
 
 PG_BASE = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -54,10 +63,16 @@ class CountingSink:
     def __init__(self) -> None:
         self.count = 0
         self.lock = threading.Lock()
+        self.arrived: dict[str, float] = {}  # In-Reply-To of what arrived -> when
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        now = time.perf_counter()
+        head = (envelope.original_content or envelope.content or b"")[:8192]
+        found = re.search(rb"^In-Reply-To:\s*<([^>]+)>", head, re.MULTILINE | re.IGNORECASE)
         with self.lock:
             self.count += 1
+            if found:
+                self.arrived[found.group(1).decode()] = now
         return "250 OK"
 
 
@@ -83,16 +98,22 @@ def corpus(n: int) -> list[bytes]:
     return out
 
 
-def send_all(port: int, messages: list[bytes], connections: int = 4) -> float:
+def send_all(
+    port: int, messages: list[bytes], connections: int = 4, accepted: dict[str, float] | None = None
+) -> float:
     chunks = [messages[i::connections] for i in range(connections)]
 
     errors: list[BaseException] = []
 
     def worker(chunk: list[bytes]) -> None:
         try:
-            with smtplib.SMTP("127.0.0.1", port, timeout=30) as client:
+            with smtplib.SMTP("127.0.0.1", port, timeout=60) as client:
                 for raw in chunk:
                     client.sendmail("customer@example.com", ["support@shop.test"], raw)
+                    if accepted is not None:
+                        found = re.search(rb"^Message-ID:\s*<([^>]+)>", raw, re.MULTILINE | re.IGNORECASE)
+                        assert found is not None
+                        accepted[found.group(1).decode()] = time.perf_counter()
         except BaseException as error:  # surface it in the main thread instead of hanging
             errors.append(error)
 
@@ -136,19 +157,50 @@ def drop(url: str) -> None:
         admin.dispose()
 
 
-def run(n: int, backend: str) -> dict[str, Any]:
+def _state(db: Database) -> tuple[int, int, int]:
+    """(messages processed, acknowledgement sends still to go, side effects still to go)."""
+    busy = ("pending", "processing")
+    with db.read_sessions() as s:
+        processed = s.scalar(
+            select(func.count()).select_from(InboundEmail).where(InboundEmail.status != "stored")
+        )
+        sends = s.scalar(
+            select(func.count())
+            .select_from(OutboxItem)
+            .where(OutboxItem.kind == "email.send", OutboxItem.status.in_(busy))
+        )
+        rest = s.scalar(select(func.count()).select_from(OutboxItem).where(OutboxItem.status.in_(busy)))
+    return processed or 0, sends or 0, rest or 0
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
+def run(n: int, backend: str, url: str | None = None, features: str = "all") -> dict[str, Any]:
     messages = corpus(n)
     sink = CountingSink()
     sink_port = free_port()
     sink_ctl = LenientController(sink, hostname="127.0.0.1", port=sink_port)
     sink_ctl.start()
+    accepted: dict[str, float] = {}
     try:
         sink_seconds = send_all(sink_port, messages)
         with tempfile.TemporaryDirectory() as tmp:
-            url = database(backend, Path(tmp))
+            own_db = url is None
+            url = url or database(backend, Path(tmp))
+            backend = make_url(url).get_backend_name()
             try:
                 upgrade(url)
                 db = Database(url)
+                if features == "all":
+                    import helpline.app  # noqa: F401  (every feature's hooks and jobs, as under serve)
+                    from helpline.assist import enrich
+
+                    enrich.configure(data_dir=Path(tmp))
+                with db.transaction() as session:  # the address the bench writes to, as in a real setup
+                    session.add(Mailbox(address="support@shop.test", name="Shop Support"))
                 relay = CountingSink()
                 relay_port = free_port()
                 relay_ctl = LenientController(relay, hostname="127.0.0.1", port=relay_port)
@@ -159,39 +211,47 @@ def run(n: int, backend: str) -> dict[str, Any]:
                 server = InboundSMTPServer(db, f"127.0.0.1:{free_port()}")
                 server.start()
                 start = time.perf_counter()
-                accept_seconds = send_all(server.address[1], messages)
-                while True:
-                    with db.read_sessions() as s:
-                        done = (
-                            s.scalar(
-                                select(func.count())
-                                .select_from(InboundEmail)
-                                .where(InboundEmail.status != "stored")
-                            )
-                            or 0
-                        )
-                    progress(done, n, "processing")
-                    if done >= n:
-                        break
-                    time.sleep(0.2)
-                end_to_end = time.perf_counter() - start
+                accept_seconds = send_all(server.address[1], messages, accepted=accepted)
+                end_to_end = drained = 0.0
+                while not drained:
+                    processed, sends, rest = _state(db)
+                    progress(processed, n, "processing")
+                    now = time.perf_counter() - start
+                    if processed >= n and not sends and not end_to_end:
+                        end_to_end = now
+                    if end_to_end and not rest:
+                        drained = now
+                    time.sleep(0.05)
                 server.stop()
                 runner.stop()
                 relay_ctl.stop()
+                with db.read_sessions() as s:
+                    acks_queued = s.scalar(
+                        select(func.count()).select_from(OutboxItem).where(OutboxItem.kind == "email.send")
+                    )
                 db.dispose()
             finally:
-                drop(url)
+                if own_db:
+                    drop(url)
     finally:
         sink_ctl.stop()
+    latency = [relay.arrived[m] - accepted[m] for m in relay.arrived if m in accepted]
     return {
         "backend": backend,
+        "features": features,
         "messages": n,
         "sink_accept_per_s": round(n / sink_seconds, 1),
         "helpline_accept_per_s": round(n / accept_seconds, 1),
         "helpline_end_to_end_per_s": round(n / end_to_end, 1),
         "end_to_end_vs_sink": round((n / end_to_end) / (n / sink_seconds), 3),
+        "all_side_effects_done_per_s": round(n / drained, 1),
+        "acknowledgements_queued": acks_queued,
         "acknowledgements_sent": relay.count,
+        "ack_latency_p50_s": round(_percentile(latency, 0.5), 3),
+        "ack_latency_p95_s": round(_percentile(latency, 0.95), 3),
+        "ack_latency_max_s": round(max(latency, default=float("nan")), 3),
         "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "load_average": " ".join(f"{x:.2f}" for x in os.getloadavg()),
     }
 
 
@@ -201,17 +261,24 @@ def main() -> None:
     )
     parser.add_argument("--messages", type=int, default=1000)
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="sqlite")
+    parser.add_argument(
+        "--database-url", help="an existing, empty database to run in (instead of a throwaway one)"
+    )
+    parser.add_argument("--features", choices=["all", "email"], default="all")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
-    results = [run(args.messages, b) for b in backends]
+    if args.database_url:
+        results = [run(args.messages, "", args.database_url, args.features)]
+    else:
+        backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
+        results = [run(args.messages, b, None, args.features) for b in backends]
     if args.json:
         print(json.dumps(results, indent=2))
         return
     for r in results:
-        print(f"\n{r['backend']}: {r['messages']} messages")
+        print(f"\n{r['backend']}: {r['messages']} messages, features: {r['features']}")
         for key, value in r.items():
-            if key not in ("backend", "messages"):
+            if key not in ("backend", "messages", "features"):
                 print(f"  {key:<28} {value}")
 
 

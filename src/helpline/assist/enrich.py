@@ -168,15 +168,19 @@ def enrich_texts(texts: Sequence[str], languages: Sequence[str] = DEFAULT_LANGUA
     return out
 
 
-def enrich_message(session: Session, message_id: int) -> MessageInsight | None:
-    """Store the insight of one inbound customer message and update its ticket's rollup."""
+def enrich_message(
+    session: Session, message_id: int, found: Enrichment | None = None
+) -> MessageInsight | None:
+    """Store the insight of one inbound customer message and update its ticket's rollup (``found``:
+    the message's enrichment when a batch computed it already)."""
     message = session.get(Message, message_id)
     if message is None or message.author_kind != "customer" or message.internal:
         return None
     settings = session.get(AssistSettings, 1)
     if settings is not None and not settings.enrich:
         return None
-    found = enrich_texts([message.text or message.full_text], workspace_languages(session))[0]
+    if found is None:
+        found = enrich_texts([message.text or message.full_text], workspace_languages(session))[0]
     insight = session.get(MessageInsight, message_id)
     if insight is None:
         insight = MessageInsight(message_id=message_id, created_at=message.created_at)

@@ -9,13 +9,15 @@ Importing this module registers the hooks and the job handler.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from helpline.assist.enrich import enrich_message
+from helpline.assist.enrich import enrich_message, enrich_texts, workspace_languages
+from helpline.assist.models import AssistSettings, MessageInsight
 from helpline.core.db import Database
-from helpline.outbox.runner import Job, handler
+from helpline.outbox.runner import Job, batch_handler, handler
 from helpline.outbox.service import enqueue
 from helpline.tickets.hooks import on_customer_message, on_ticket_created
 from helpline.tickets.models import Message, Ticket
@@ -45,13 +47,47 @@ def enrich_on_ticket_created(session: Session, ticket: Ticket) -> None:
         schedule_enrichment(session, message_id)
 
 
-@handler(ENRICH_JOB)
-def enrich_job(db: Database, job: Job) -> None:
+def _refresh_policies(session: Session, insights: Sequence[MessageInsight | None]) -> None:
+    """A ticket's mood or intent may choose another SLA policy (when a policy looks at them)."""
     from helpline.sla.service import refresh_ticket_sla, uses_insights
 
+    ticket_ids = sorted({i.ticket_id for i in insights if i is not None})
+    if not ticket_ids or not uses_insights(session):
+        return
+    for ticket_id in ticket_ids:
+        ticket = session.get(Ticket, ticket_id)
+        if ticket is not None:
+            refresh_ticket_sla(session, ticket)
+
+
+@handler(ENRICH_JOB)
+def enrich_job(db: Database, job: Job) -> None:
     with db.transaction() as session:
         insight = enrich_message(session, int(job.payload["message_id"]))
-        if insight is not None and uses_insights(session):  # the mood or intent may change the policy
-            ticket = session.get(Ticket, insight.ticket_id)
-            if ticket is not None:
-                refresh_ticket_sla(session, ticket)
+        _refresh_policies(session, [insight])
+
+
+@batch_handler(ENRICH_JOB)
+def enrich_jobs(db: Database, jobs: Sequence[Job]) -> list[BaseException | None]:
+    """Many messages: the models run once over all their texts, before the write transaction (so
+    the database's write lock is not held while they think), then one transaction stores them."""
+    ids = [int(job.payload["message_id"]) for job in jobs]
+    with db.read_sessions() as session:
+        settings = session.get(AssistSettings, 1)
+        if settings is not None and not settings.enrich:
+            return [None] * len(jobs)
+        texts = {
+            row.id: row.text or row.full_text
+            for row in session.execute(
+                select(Message.id, Message.text, Message.full_text).where(
+                    Message.id.in_(ids), Message.author_kind == "customer", Message.internal.is_(False)
+                )
+            )
+        }
+        languages = workspace_languages(session)
+    wanted = [i for i in ids if i in texts]
+    found = dict(zip(wanted, enrich_texts([texts[i] for i in wanted], languages), strict=True))
+    with db.transaction() as session:
+        stored = [enrich_message(session, message_id, found[message_id]) for message_id in wanted]
+        _refresh_policies(session, stored)
+    return [None] * len(jobs)

@@ -10,20 +10,21 @@ from __future__ import annotations
 import secrets
 import smtplib
 import ssl
+from collections.abc import Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, SessionTransaction
 
 from helpline.core.actor import SYSTEM
 from helpline.core.db import Database, utcnow
-from helpline.email.models import Mailbox, TicketParticipant
-from helpline.email.threading import normalize_subject, remember
-from helpline.outbox.runner import Job, PermanentError, handler
+from helpline.email.models import EmailReference, Mailbox, TicketParticipant
+from helpline.email.threading import normalize_subject
+from helpline.outbox.runner import Job, PermanentError, batch_handler, handler
 from helpline.outbox.service import enqueue
 from helpline.tickets.hooks import on_public_reply
 from helpline.tickets.models import Message, Ticket
@@ -53,13 +54,25 @@ def new_message_id() -> str:
     return f"hl.{utcnow():%Y%m%d%H%M%S}.{secrets.token_hex(8)}@{CONFIG.domain}"
 
 
+MAILBOXES = "helpline.active_mailboxes"
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_mailboxes(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(MAILBOXES, None)
+
+
 def _mailbox_for(session: Session, ticket: Ticket) -> Mailbox | None:
-    stmt = select(Mailbox).where(Mailbox.active.is_(True)).order_by(Mailbox.id)
-    if ticket.team_id is not None:
-        same_team = session.scalar(stmt.where(Mailbox.team_id == ticket.team_id))
-        if same_team is not None:
-            return same_team
-    return session.scalar(stmt)
+    """The first active mailbox of the ticket's team, else the first active one (looked up once
+    per transaction: a batch of acknowledgements asks for it again and again)."""
+    active: list[Mailbox] | None = session.info.get(MAILBOXES)
+    if active is None:
+        active = list(session.scalars(select(Mailbox).where(Mailbox.active.is_(True)).order_by(Mailbox.id)))
+        session.info[MAILBOXES] = active
+    same_team = [m for m in active if ticket.team_id is not None and m.team_id == ticket.team_id]
+    candidates = same_team or active
+    return candidates[0] if candidates else None
 
 
 def _thread_headers(session: Session, ticket: Ticket) -> tuple[str | None, list[str]]:
@@ -120,7 +133,7 @@ def queue_email(
         "references": references,
     }
     enqueue(session, SEND, payload, dedupe_key=f"email:{message_id}")
-    remember(session, ticket.id, message_id, [], "outbound")
+    session.add(EmailReference(message_id=message_id, ticket_id=ticket.id, kind="outbound"))  # fresh id
     if message is not None:
         message.meta = {
             **(message.meta or {}),
@@ -195,18 +208,27 @@ def build_mime(payload: dict[str, Any]) -> EmailMessage:
     return mime
 
 
+_TLS: list[ssl.SSLContext] = []
+
+
+def _tls() -> ssl.SSLContext:
+    """One verifying TLS context per process: loading the system CAs costs ~50-100 ms each time."""
+    if not _TLS:
+        _TLS.append(ssl.create_default_context())
+    return _TLS[0]
+
+
 def _connect(url: str) -> smtplib.SMTP:
     parts = urlsplit(url)
     host = parts.hostname or "127.0.0.1"
-    context = ssl.create_default_context()
     if parts.scheme == "smtps":
-        client: smtplib.SMTP = smtplib.SMTP_SSL(host, parts.port or 465, timeout=30, context=context)
+        client: smtplib.SMTP = smtplib.SMTP_SSL(host, parts.port or 465, timeout=30, context=_tls())
     elif parts.scheme in ("smtp", "smtp+starttls"):
         client = smtplib.SMTP(
             host, parts.port or (587 if parts.scheme == "smtp+starttls" else 25), timeout=30
         )
         if parts.scheme == "smtp+starttls":
-            client.starttls(context=context)
+            client.starttls(context=_tls())
     else:
         raise PermanentError(f"HELPLINE_SMTP_RELAY_URL has an unknown scheme {parts.scheme!r}")
     if parts.username:
@@ -233,37 +255,86 @@ def _record_failure(db: Database, payload: dict[str, Any], reason: str) -> None:
                 row.meta = {**(row.meta or {}), "delivery": f"failed: {reason[:200]}"}
 
 
-@handler(SEND)
-def send_email(db: Database, job: Job) -> None:
-    payload = job.payload
-    if not CONFIG.relay_url:
-        raise PermanentError("no outbound relay configured (HELPLINE_SMTP_RELAY_URL)")
+def _said(value: bytes | str) -> str:
+    return value.decode(errors="replace") if isinstance(value, bytes) else value
+
+
+def _send_over(db: Database, client: smtplib.SMTP, payload: dict[str, Any]) -> None:
+    """Hand one queued email to an open relay connection; PermanentError when it will never go."""
     mime = build_mime(payload)
     recipients = list(payload["to"]) + list(payload.get("cc") or [])
     try:
-        with _connect(CONFIG.relay_url) as client:
-            refused = client.send_message(mime, to_addrs=recipients)
+        refused = client.send_message(mime, to_addrs=recipients)
     except smtplib.SMTPRecipientsRefused as error:
-        reason = "; ".join(
-            f"{a}: {c} {m.decode(errors='replace') if isinstance(m, bytes) else m}"
-            for a, (c, m) in error.recipients.items()
-        )
+        reason = "; ".join(f"{a}: {c} {_said(m)}" for a, (c, m) in error.recipients.items())
         _record_failure(db, payload, reason)
         raise PermanentError(reason) from error
     except smtplib.SMTPResponseException as error:
-        said = error.smtp_error
-        reason = f"{error.smtp_code} {said.decode(errors='replace') if isinstance(said, bytes) else said}"
+        reason = f"{error.smtp_code} {_said(error.smtp_error)}"
         if 500 <= error.smtp_code < 600:
             _record_failure(db, payload, reason)
             raise PermanentError(reason) from error
         raise RuntimeError(reason) from error
     if refused:
         _record_failure(db, payload, f"refused: {', '.join(refused)}")
-    if payload.get("message_row_id"):
-        with db.transaction() as session:
-            row = session.get(Message, payload["message_row_id"])
-            if row is not None:
-                row.meta = {**(row.meta or {}), "delivery": "sent"}
+
+
+def _mark_sent(db: Database, payloads: list[dict[str, Any]]) -> None:
+    row_ids = [p["message_row_id"] for p in payloads if p.get("message_row_id")]
+    if not row_ids:
+        return
+    with db.transaction() as session:
+        for row in session.scalars(select(Message).where(Message.id.in_(row_ids))):
+            row.meta = {**(row.meta or {}), "delivery": "sent"}
+
+
+@handler(SEND, urgent=True)
+def send_email(db: Database, job: Job) -> None:
+    if not CONFIG.relay_url:
+        raise PermanentError("no outbound relay configured (HELPLINE_SMTP_RELAY_URL)")
+    with _connect(CONFIG.relay_url) as client:
+        _send_over(db, client, job.payload)
+    _mark_sent(db, [job.payload])
+
+
+@batch_handler(SEND)
+def send_emails(db: Database, jobs: Sequence[Job]) -> list[BaseException | None]:
+    """Many queued emails over one relay connection; a refusal fails only its own email. If the
+    connection breaks, it is opened again once; what still cannot be handed over is retried later."""
+    if not CONFIG.relay_url:
+        raise PermanentError("no outbound relay configured (HELPLINE_SMTP_RELAY_URL)")
+    outcomes: list[BaseException | None] = []
+    client: smtplib.SMTP | None = None
+    reconnects = 1
+    try:
+        while len(outcomes) < len(jobs):
+            payload = jobs[len(outcomes)].payload
+            try:
+                client = client or _connect(CONFIG.relay_url)
+                _send_over(db, client, payload)
+            except (OSError, smtplib.SMTPServerDisconnected) as error:
+                client = None
+                if reconnects:
+                    reconnects -= 1
+                    continue
+                outcomes += [error] * (len(jobs) - len(outcomes))
+            except Exception as error:
+                outcomes.append(error)
+                try:
+                    if client is not None:
+                        client.rset()  # a refused mail must not taint the next one
+                except (OSError, smtplib.SMTPException):
+                    client = None
+            else:
+                outcomes.append(None)
+    finally:
+        if client is not None:
+            try:
+                client.quit()
+            except (OSError, smtplib.SMTPException):
+                client.close()
+    _mark_sent(db, [job.payload for job, error in zip(jobs, outcomes, strict=True) if error is None])
+    return outcomes
 
 
 def participants(session: Session, ticket_id: int) -> list[str]:

@@ -5,13 +5,18 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, undefer
 
 from helpline.audit.service import record
 from helpline.core.actor import SYSTEM
@@ -25,7 +30,7 @@ from helpline.email.outbound import CONFIG, queue_email
 from helpline.email.parse import ParsedEmail, parse_message
 from helpline.email.quotes import split_reply
 from helpline.email.threading import clean_ids, find_ticket, remember
-from helpline.outbox.runner import Job, handler
+from helpline.outbox.runner import Job, batch_handler, handler
 from helpline.outbox.service import enqueue
 from helpline.tickets.conversation import add_message
 from helpline.tickets.models import Message, Ticket
@@ -48,6 +53,20 @@ def _dedupe_key(raw: bytes) -> tuple[str, str | None]:
     return "sha:" + hashlib.sha256(raw).hexdigest(), None
 
 
+def _new_row(
+    raw: bytes, key: str, message_id: str | None, source: str, sender: str, to: list[str]
+) -> InboundEmail:
+    return InboundEmail(
+        dedupe_key=key,
+        message_id=message_id,
+        source=source,
+        envelope_from=sender[:512],
+        envelope_to=[a.lower() for a in to],
+        raw=raw,
+        size=len(raw),
+    )
+
+
 def receive_email(
     db: Database, raw: bytes, *, source: str, envelope_from: str = "", envelope_to: list[str] | None = None
 ) -> tuple[int, bool]:
@@ -62,15 +81,7 @@ def receive_email(
             return existing, False
         try:
             with session.begin_nested():
-                row = InboundEmail(
-                    dedupe_key=key,
-                    message_id=message_id,
-                    source=source,
-                    envelope_from=envelope_from[:512],
-                    envelope_to=[a.lower() for a in envelope_to or []],
-                    raw=raw,
-                    size=len(raw),
-                )
+                row = _new_row(raw, key, message_id, source, envelope_from, envelope_to or [])
                 session.add(row)
                 session.flush()
         except IntegrityError:  # another process stored it a moment ago
@@ -81,13 +92,48 @@ def receive_email(
         return row.id, True
 
 
-def _mailbox(session: Session, addresses: list[str]) -> Mailbox | None:
-    wanted = [a.lower() for a in addresses if a]
-    if wanted:
-        found = session.scalar(select(Mailbox).where(Mailbox.address.in_(wanted), Mailbox.active.is_(True)))
-        if found is not None:
-            return found
-    return session.scalar(select(Mailbox).where(Mailbox.active.is_(True)).order_by(Mailbox.id))
+@dataclass(frozen=True)
+class Incoming:
+    raw: bytes
+    envelope_from: str = ""
+    envelope_to: list[str] = field(default_factory=list)
+
+
+def receive_many(db: Database, batch: Sequence[Incoming], *, source: str) -> list[tuple[int, bool]]:
+    """``receive_email`` for many messages in one transaction (the SMTP server's group commit):
+    one result per message, in order. Raises if the transaction fails, e.g. when another process
+    stored one of the messages in the meantime; the caller then stores them one by one."""
+    keyed = [(*_dedupe_key(item.raw), item) for item in batch]
+    with db.transaction() as session:
+        wanted = sorted({key for key, _, _ in keyed})
+        known: dict[str, int] = dict(
+            session.execute(
+                select(InboundEmail.dedupe_key, InboundEmail.id).where(InboundEmail.dedupe_key.in_(wanted))
+            ).all()
+        )
+        fresh: dict[str, InboundEmail] = {}
+        for key, message_id, item in keyed:
+            if key not in known and key not in fresh:
+                row = _new_row(item.raw, key, message_id, source, item.envelope_from, item.envelope_to)
+                fresh[key] = row
+        session.add_all(fresh.values())
+        session.flush()
+        for row in fresh.values():
+            enqueue(session, INGEST, {"inbound_id": row.id}, dedupe_key=f"ingest:{row.id}")
+    ids = {**known, **{key: row.id for key, row in fresh.items()}}
+    out: list[tuple[int, bool]] = []
+    for key, _, _ in keyed:
+        out.append((ids[key], key in fresh))
+        fresh.pop(key, None)  # a second copy in the same batch is a duplicate, not new
+    return out
+
+
+def _mailbox(session: Session, addresses: list[str], active: list[Mailbox] | None = None) -> Mailbox | None:
+    """The active mailbox the mail was sent to, else the first one; ``active`` is a batch's cache."""
+    wanted = {a.lower() for a in addresses if a}
+    if active is None:
+        active = list(session.scalars(select(Mailbox).where(Mailbox.active.is_(True)).order_by(Mailbox.id)))
+    return next((m for m in active if m.address in wanted), active[0] if active else None)
 
 
 def _requester(session: Session, parsed: ParsedEmail) -> Customer:
@@ -176,7 +222,7 @@ def _sent_recently(session: Session, customer_id: int) -> int:
     )
 
 
-def process_inbound(session: Session, inbound_id: int) -> None:
+def process_inbound(session: Session, inbound_id: int, mailboxes: list[Mailbox] | None = None) -> None:
     inbound = session.get(InboundEmail, inbound_id)
     if inbound is None or inbound.status != "stored":
         return  # already handled: processing is idempotent
@@ -185,7 +231,7 @@ def process_inbound(session: Session, inbound_id: int) -> None:
     if parsed.is_bounce:
         _handle_bounce(session, parsed, inbound)
         return
-    mailbox = _mailbox(session, inbound.envelope_to + [a for _, a in parsed.to + parsed.cc])
+    mailbox = _mailbox(session, inbound.envelope_to + [a for _, a in parsed.to + parsed.cc], mailboxes)
     inbound.mailbox_id = mailbox.id if mailbox else None
     requester = _requester(session, parsed)
     reply = split_reply(parsed.text or "")
@@ -233,7 +279,8 @@ def process_inbound(session: Session, inbound_id: int) -> None:
     if match is not None and match.ticket.requester_id != requester.id and parsed.from_address:
         copied.append((parsed.from_name or "", parsed.from_address))  # a Cc'd person who replied
     for name, address in dict((a, (n, a)) for n, a in copied).values():
-        if session.get(TicketParticipant, (ticket.id, address)) is None:
+        # a ticket made just now has no participants to look up yet
+        if match is None or session.get(TicketParticipant, (ticket.id, address)) is None:
             session.add(TicketParticipant(ticket_id=ticket.id, address=address, name=name or ""))
     inbound.status, inbound.ticket_id, inbound.message_row_id = "processed", ticket.id, row.id
     quiet = parsed.is_auto_reply or parsed.is_list_mail or not parsed.from_address
@@ -283,3 +330,78 @@ def ingest_job(db: Database, job: Job) -> None:
         )
         with db.transaction() as session:
             _keep_unreadable(session, inbound_id, error)
+
+
+class _Accepting:
+    """Counts SMTP group commits under way in this process. Ingest ends its transaction early while
+    one waits and lets it go first: on SQLite both need the single write lock, and a writer that
+    sleeps in SQLite's busy handler would otherwise lose it again and again to the next chunk."""
+
+    def __init__(self) -> None:
+        self.changed = threading.Condition()
+        self.waiting = 0
+
+    @contextmanager
+    def storing(self) -> Iterator[None]:
+        with self.changed:
+            self.waiting += 1
+        try:
+            yield
+        finally:
+            with self.changed:
+                self.waiting -= 1
+                self.changed.notify_all()
+
+    def wait_until_stored(self, timeout: float = 1.0) -> None:
+        with self.changed:
+            self.changed.wait_for(lambda: self.waiting == 0, timeout)
+
+
+ACCEPTING = _Accepting()
+
+# One transaction holds SQLite's write lock, which the SMTP server needs to accept mail: commit
+# after this many messages or this much time, whichever comes first, or when mail is waiting.
+CHUNK_MESSAGES = 25
+CHUNK_SECONDS = 0.25
+
+
+def _ingest_chunk(db: Database, jobs: Sequence[Job]) -> int:
+    """Process jobs in one transaction until the chunk is full; returns how many it committed."""
+    ids = [int(job.payload["inbound_id"]) for job in jobs[:CHUNK_MESSAGES]]
+    started = time.monotonic()
+    done = 0
+    with db.transaction() as session:
+        session.scalars(
+            select(InboundEmail).where(InboundEmail.id.in_(ids)).options(undefer(InboundEmail.raw))
+        ).all()  # into the identity map, raw bytes included: one query for the chunk
+        boxes = list(session.scalars(select(Mailbox).where(Mailbox.active.is_(True)).order_by(Mailbox.id)))
+        for inbound_id in ids:
+            process_inbound(session, inbound_id, boxes)
+            done += 1
+            if ACCEPTING.waiting or time.monotonic() - started > CHUNK_SECONDS:
+                break
+    return done
+
+
+@batch_handler(INGEST)
+def ingest_jobs(db: Database, jobs: Sequence[Job]) -> list[BaseException | None]:
+    """Process inbound emails in chunks of one transaction each, with one look-up of the mailboxes
+    per chunk. If a chunk fails, its messages are processed one by one, so a poison message (which
+    becomes an unreadable ticket) costs its chunk-mates nothing but the retry."""
+    outcomes: list[BaseException | None] = []
+    while len(outcomes) < len(jobs):
+        ACCEPTING.wait_until_stored()
+        rest = jobs[len(outcomes) :]
+        try:
+            outcomes += [None] * _ingest_chunk(db, rest)
+        except Exception as error:
+            chunk = rest[:CHUNK_MESSAGES]
+            log.warning("a chunk of %s inbound emails failed (%s); one by one now", len(chunk), error)
+            for job in chunk:
+                try:
+                    ingest_job(db, job)
+                except Exception as single_error:
+                    outcomes.append(single_error)
+                else:
+                    outcomes.append(None)
+    return outcomes

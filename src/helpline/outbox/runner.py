@@ -4,6 +4,11 @@ It runs in-process under ``helpline serve`` (embedded) and as ``helpline worker`
 number may run against one database. A row is claimed by one runner at a time (``FOR UPDATE SKIP
 LOCKED`` on PostgreSQL, the single writer lock on SQLite); a runner that dies mid-delivery leaves a
 lease that expires, and the row is delivered again by whoever claims it next.
+
+A kind may also register a batch handler, which gets every claimed job of that kind at once (one
+transaction, one SMTP connection…). If the batch handler raises, each job is retried on its own
+through the kind's plain handler, so one bad item never fails its batch-mates. Urgent kinds
+(acknowledgement emails) are claimed before everything else that is due.
 """
 
 from __future__ import annotations
@@ -13,11 +18,11 @@ import logging
 import os
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, event, or_, select, update
+from sqlalchemy import and_, event, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from helpline.core.db import Database, utcnow
@@ -39,12 +44,31 @@ class Job:
 
 
 Handler = Callable[[Database, Job], None]
+# Returns one outcome per job, in order: None when delivered, else the error for that job alone.
+BatchHandler = Callable[[Database, Sequence[Job]], Sequence[BaseException | None]]
 HANDLERS: dict[str, Handler] = {}
+BATCH_HANDLERS: dict[str, BatchHandler] = {}
+URGENT: set[str] = set()
 
 
-def handler(kind: str) -> Callable[[Handler], Handler]:
+def handler(kind: str, *, urgent: bool = False) -> Callable[[Handler], Handler]:
+    """Register the handler of ``kind``; ``urgent`` kinds are claimed before all others."""
+
     def register(fn: Handler) -> Handler:
         HANDLERS[kind] = fn
+        if urgent:
+            URGENT.add(kind)
+        return fn
+
+    return register
+
+
+def batch_handler(kind: str) -> Callable[[BatchHandler], BatchHandler]:
+    """Register a handler for many jobs of ``kind`` at once (the kind keeps its plain handler as
+    the fallback when the batch as a whole fails)."""
+
+    def register(fn: BatchHandler) -> BatchHandler:
+        BATCH_HANDLERS[kind] = fn
         return fn
 
     return register
@@ -76,30 +100,41 @@ class OutboxRunner:
         session.info.pop("outbox_dirty", None)
 
     # -- one pass -----------------------------------------------------------------------------
-    def claim(self, limit: int = 20) -> list[Job]:
+    def claim(self, limit: int = 50) -> list[Job]:
         now = utcnow()
         due = or_(
             and_(OutboxItem.status == "pending", OutboxItem.available_at <= now),
             and_(OutboxItem.status == "processing", OutboxItem.locked_until < now),
         )
-        ids = select(OutboxItem.id).where(due).order_by(OutboxItem.id).limit(limit)
-        if self.db.dialect == "postgresql":
-            ids = ids.with_for_update(skip_locked=True)
-        stmt = (
-            update(OutboxItem)
-            .where(OutboxItem.id.in_(ids.scalar_subquery()))
-            .values(
-                status="processing",
-                locked_until=now + self.lease,
-                locked_by=self.name,
-                attempts=OutboxItem.attempts + 1,
-            )
-            .returning(OutboxItem.id, OutboxItem.kind, OutboxItem.payload, OutboxItem.attempts)
-            .execution_options(synchronize_session=False)
-        )
+        urgent = sorted(URGENT)
+
+        def pick(session: Session, where: Any, n: int) -> list[int]:
+            stmt = select(OutboxItem.id).where(due, where).order_by(OutboxItem.id).limit(n)
+            if self.db.dialect == "postgresql":
+                stmt = stmt.with_for_update(skip_locked=True)
+            return list(session.scalars(stmt))
+
         with self.db.transaction() as session:
+            ids = pick(session, OutboxItem.kind.in_(urgent), limit) if urgent else []
+            if len(ids) < limit:
+                ids += pick(session, OutboxItem.kind.not_in(urgent) if urgent else true(), limit - len(ids))
+            if not ids:
+                return []
+            stmt = (
+                update(OutboxItem)
+                .where(OutboxItem.id.in_(ids))
+                .values(
+                    status="processing",
+                    locked_until=now + self.lease,
+                    locked_by=self.name,
+                    attempts=OutboxItem.attempts + 1,
+                )
+                .returning(OutboxItem.id, OutboxItem.kind, OutboxItem.payload, OutboxItem.attempts)
+                .execution_options(synchronize_session=False)
+            )
             rows = session.execute(stmt).all()
-        return sorted((Job(r.id, r.kind, r.payload, r.attempts) for r in rows), key=lambda j: j.id)
+        jobs = sorted((Job(r.id, r.kind, r.payload, r.attempts) for r in rows), key=lambda j: j.id)
+        return sorted(jobs, key=lambda j: j.kind not in URGENT)  # stable: urgent first, then by id
 
     def _finish(self, job: Job, **values: Any) -> None:
         stmt = (
@@ -111,33 +146,76 @@ class OutboxRunner:
         with self.db.transaction() as session:
             session.execute(stmt)
 
-    def deliver(self, job: Job) -> None:
+    def _done(self, jobs: Sequence[Job]) -> None:
+        if not jobs:
+            return
+        stmt = (
+            update(OutboxItem)
+            .where(OutboxItem.id.in_([j.id for j in jobs]), OutboxItem.locked_by == self.name)
+            .values(status="done", done_at=utcnow(), locked_until=None, last_error=None)
+            .execution_options(synchronize_session=False)
+        )
+        with self.db.transaction() as session:
+            session.execute(stmt)
+
+    def _failed(self, job: Job, error: BaseException) -> None:
+        if isinstance(error, PermanentError):
+            log.warning("outbox %s (%s) failed for good: %s", job.id, job.kind, error)
+            self._finish(job, status="failed", last_error=str(error)[:2000])
+            return
+        log.warning("outbox %s (%s) attempt %s failed: %s", job.id, job.kind, job.attempts, error)
+        if job.attempts >= self.max_attempts:
+            self._finish(job, status="failed", last_error=f"gave up: {error}"[:2000])
+        else:
+            self._finish(
+                job,
+                status="pending",
+                available_at=utcnow() + backoff(job.attempts),
+                last_error=str(error)[:2000],
+            )
+
+    def _run_one(self, job: Job) -> BaseException | None:
         fn = HANDLERS.get(job.kind)
         try:
             if fn is None:
                 raise PermanentError(f"no handler for outbox kind {job.kind!r}")
             fn(self.db, job)
-        except PermanentError as error:
-            log.warning("outbox %s (%s) failed for good: %s", job.id, job.kind, error)
-            self._finish(job, status="failed", last_error=str(error)[:2000])
         except Exception as error:
-            log.warning("outbox %s (%s) attempt %s failed: %s", job.id, job.kind, job.attempts, error)
-            if job.attempts >= self.max_attempts:
-                self._finish(job, status="failed", last_error=f"gave up: {error}"[:2000])
-            else:
-                self._finish(
-                    job,
-                    status="pending",
-                    available_at=utcnow() + backoff(job.attempts),
-                    last_error=str(error)[:2000],
-                )
-        else:
-            self._finish(job, status="done", done_at=utcnow(), last_error=None)
+            return error
+        return None
 
-    def run_once(self, limit: int = 20) -> int:
-        jobs = self.claim(limit)
+    def deliver(self, job: Job) -> None:
+        error = self._run_one(job)
+        if error is None:
+            self._done([job])
+        else:
+            self._failed(job, error)
+
+    def deliver_many(self, jobs: Sequence[Job]) -> None:
+        """Deliver claimed jobs kind by kind (in the order given), batching where a kind allows."""
+        groups: dict[str, list[Job]] = {}
         for job in jobs:
-            self.deliver(job)
+            groups.setdefault(job.kind, []).append(job)
+        for kind, group in groups.items():
+            batch = BATCH_HANDLERS.get(kind)
+            outcomes: Sequence[BaseException | None] | None = None
+            if batch is not None and len(group) > 1:
+                try:
+                    outcomes = batch(self.db, group)
+                except Exception as batch_error:
+                    log.warning(
+                        "outbox batch of %s %s jobs failed (%s); one by one", len(group), kind, batch_error
+                    )
+            if outcomes is None or len(outcomes) != len(group):
+                outcomes = [self._run_one(job) for job in group]
+            self._done([job for job, outcome in zip(group, outcomes, strict=True) if outcome is None])
+            for job, outcome in zip(group, outcomes, strict=True):
+                if outcome is not None:
+                    self._failed(job, outcome)
+
+    def run_once(self, limit: int = 50) -> int:
+        jobs = self.claim(limit)
+        self.deliver_many(jobs)
         return len(jobs)
 
     def drain(self, max_rounds: int = 100) -> int:

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import json
 import secrets
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -73,17 +74,24 @@ def list_webhooks(session: Session, actor: Actor) -> list[Webhook]:
 
 def fan_out(db: Database, event_id: int, name: str, envelope: dict[str, Any]) -> None:
     """Queue one delivery per subscribed webhook; safe to repeat (dedupe key per event+hook)."""
+    fan_out_many(db, [(event_id, name, envelope)])
+
+
+def fan_out_many(db: Database, events: Sequence[tuple[int, str, dict[str, Any]]]) -> None:
+    """``fan_out`` for many events in one transaction (the outbox runner's batches)."""
     with db.transaction() as session:
         hooks = session.scalars(select(Webhook).where(Webhook.active.is_(True))).all()
-        wanted = [h for h in hooks if "*" in h.events or name in h.events]
-        if not wanted:
+        if not hooks:
             return
-        keys = {hook.id: f"webhook:{hook.id}:{event_id}" for hook in wanted}
-        queued = set(
-            session.scalars(select(OutboxItem.dedupe_key).where(OutboxItem.dedupe_key.in_(keys.values())))
-        )
-        for hook in wanted:
-            key = keys[hook.id]
+        wanted = [
+            (hook, event_id, envelope)
+            for event_id, name, envelope in events
+            for hook in hooks
+            if "*" in hook.events or name in hook.events
+        ]
+        keys = [f"webhook:{hook.id}:{event_id}" for hook, event_id, _ in wanted]
+        queued = set(session.scalars(select(OutboxItem.dedupe_key).where(OutboxItem.dedupe_key.in_(keys))))
+        for (hook, event_id, envelope), key in zip(wanted, keys, strict=True):
             if key in queued:
                 continue
             enqueue(
