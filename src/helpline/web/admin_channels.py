@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request, Response
+from fastapi import APIRouter, Depends, Form, Request, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -291,11 +291,7 @@ def _save_widget(
     return redirect(f"/agent/admin/chat-widgets?done=widget#widget-{widget.id}")
 
 
-@router.post("/chat-widgets")
-def create_chat_widget(
-    request: Request,
-    session: DbSession,
-    ctx: Agent,
+def widget_form(
     name: Annotated[str, Form(max_length=120)] = "",
     allowed_origins: Annotated[str, Form(max_length=5000)] = "",
     prechat: Annotated[str, Form()] = "optional",
@@ -303,7 +299,8 @@ def create_chat_widget(
     followup_minutes: Annotated[str, Form(max_length=10)] = "5",
     bot_enabled: Annotated[str, Form(max_length=3)] = "",
     csrf_token: Annotated[str, Form()] = "",
-) -> Response:
+) -> dict[str, str]:
+    """The chat widget form's fields, as typed (shared by adding and editing)."""
     form = dict(
         name=name,
         allowed_origins=allowed_origins,
@@ -313,30 +310,19 @@ def create_chat_widget(
         bot_enabled=bot_enabled,
         csrf_token=csrf_token,
     )
+    return form
+
+
+WidgetForm = Annotated[dict[str, str], Depends(widget_form)]
+
+
+@router.post("/chat-widgets")
+def create_chat_widget(request: Request, session: DbSession, ctx: Agent, form: WidgetForm) -> Response:
     return _save_widget(request, session, ctx, None, form)
 
 
 @router.post("/chat-widgets/{widget_id}")
 def update_chat_widget(
-    request: Request,
-    session: DbSession,
-    ctx: Agent,
-    widget_id: int,
-    name: Annotated[str, Form(max_length=120)] = "",
-    allowed_origins: Annotated[str, Form(max_length=5000)] = "",
-    prechat: Annotated[str, Form()] = "optional",
-    team_id: Annotated[str, Form()] = "",
-    followup_minutes: Annotated[str, Form(max_length=10)] = "5",
-    bot_enabled: Annotated[str, Form(max_length=3)] = "",
-    csrf_token: Annotated[str, Form()] = "",
+    request: Request, session: DbSession, ctx: Agent, widget_id: int, form: WidgetForm
 ) -> Response:
-    form = dict(
-        name=name,
-        allowed_origins=allowed_origins,
-        prechat=prechat,
-        team_id=team_id,
-        followup_minutes=followup_minutes,
-        bot_enabled=bot_enabled,
-        csrf_token=csrf_token,
-    )
     return _save_widget(request, session, ctx, widget_id, form)

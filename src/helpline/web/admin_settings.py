@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request, Response
+from fastapi import APIRouter, Depends, Form, Request, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -368,11 +368,7 @@ def _save_policy(
     return redirect(f"{PAGE}?done=policy")
 
 
-@router.post("/sla-policies")
-def create_policy(
-    request: Request,
-    session: DbSession,
-    ctx: Agent,
+def policy_form(
     name: Annotated[str, Form(max_length=120)] = "",
     position: Annotated[str, Form(max_length=10)] = "0",
     active: Annotated[str, Form()] = "",
@@ -388,7 +384,8 @@ def create_policy(
     warn_minutes_before: Annotated[str, Form(max_length=10)] = "",
     business_hours_id: Annotated[str, Form()] = "",
     csrf_token: Annotated[str, Form()] = "",
-) -> Response:
+) -> dict[str, Any]:
+    """The SLA policy form's fields, as typed (shared by creating and editing)."""
     form: dict[str, Any] = {
         "name": name,
         "position": position,
@@ -406,48 +403,21 @@ def create_policy(
         "business_hours_id": business_hours_id,
         "csrf_token": csrf_token,
     }
+    return form
+
+
+PolicyForm = Annotated[dict[str, Any], Depends(policy_form)]
+
+
+@router.post("/sla-policies")
+def create_policy(request: Request, session: DbSession, ctx: Agent, form: PolicyForm) -> Response:
     return _save_policy(request, session, ctx, None, form)
 
 
 @router.post("/sla-policies/{policy_id}")
 def update_policy(
-    request: Request,
-    session: DbSession,
-    ctx: Agent,
-    policy_id: int,
-    name: Annotated[str, Form(max_length=120)] = "",
-    position: Annotated[str, Form(max_length=10)] = "0",
-    active: Annotated[str, Form()] = "",
-    priority: Annotated[list[str] | None, Form()] = None,
-    channel: Annotated[list[str] | None, Form()] = None,
-    team: Annotated[list[str] | None, Form()] = None,
-    tags: Annotated[str, Form(max_length=2000)] = "",
-    tier: Annotated[str, Form(max_length=2000)] = "",
-    first_response_minutes: Annotated[str, Form(max_length=10)] = "",
-    next_response_minutes: Annotated[str, Form(max_length=10)] = "",
-    resolution_minutes: Annotated[str, Form(max_length=10)] = "",
-    warn_percent: Annotated[str, Form(max_length=10)] = "",
-    warn_minutes_before: Annotated[str, Form(max_length=10)] = "",
-    business_hours_id: Annotated[str, Form()] = "",
-    csrf_token: Annotated[str, Form()] = "",
+    request: Request, session: DbSession, ctx: Agent, policy_id: int, form: PolicyForm
 ) -> Response:
-    form: dict[str, Any] = {
-        "name": name,
-        "position": position,
-        "active": active,
-        "priority": (priority or [])[:20],
-        "channel": (channel or [])[:20],
-        "team": (team or [])[:50],
-        "tags": tags,
-        "tier": tier,
-        "first_response_minutes": first_response_minutes,
-        "next_response_minutes": next_response_minutes,
-        "resolution_minutes": resolution_minutes,
-        "warn_percent": warn_percent,
-        "warn_minutes_before": warn_minutes_before,
-        "business_hours_id": business_hours_id,
-        "csrf_token": csrf_token,
-    }
     return _save_policy(request, session, ctx, policy_id, form)
 
 

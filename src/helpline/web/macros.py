@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request, Response
+from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -191,11 +191,7 @@ def delete_canned_reply(
     return redirect("/agent/admin/macros?done=reply_deleted")
 
 
-@router.post("/admin/macros")
-def create_macro(
-    request: Request,
-    session: DbSession,
-    ctx: Agent,
+def macro_form(
     title: Annotated[str, Form(max_length=200)] = "",
     body: Annotated[str, Form(max_length=20_000)] = "",
     mode: Annotated[str, Form()] = "reply",
@@ -206,8 +202,8 @@ def create_macro(
     set_team: Annotated[str, Form()] = "",
     add_tags: Annotated[str, Form(max_length=2000)] = "",
     remove_tags: Annotated[str, Form(max_length=2000)] = "",
-    csrf_token: Annotated[str, Form()] = "",
-) -> Response:
+) -> dict[str, str]:
+    """The macro form's fields, as typed (shared by creating and editing)."""
     kept = {
         "title": title,
         "body": body,
@@ -220,6 +216,16 @@ def create_macro(
         "add_tags": add_tags,
         "remove_tags": remove_tags,
     }
+    return kept
+
+
+MacroForm = Annotated[dict[str, str], Depends(macro_form)]
+
+
+@router.post("/admin/macros")
+def create_macro(
+    request: Request, session: DbSession, ctx: Agent, kept: MacroForm, csrf_token: Annotated[str, Form()] = ""
+) -> Response:
     return _save_macro(request, session, ctx, None, kept, csrf_token)
 
 
@@ -229,30 +235,9 @@ def update_macro(
     session: DbSession,
     ctx: Agent,
     macro_id: int,
-    title: Annotated[str, Form(max_length=200)] = "",
-    body: Annotated[str, Form(max_length=20_000)] = "",
-    mode: Annotated[str, Form()] = "reply",
-    team_id: Annotated[str, Form()] = "",
-    set_status: Annotated[str, Form()] = "",
-    set_priority: Annotated[str, Form()] = "",
-    set_assignee: Annotated[str, Form()] = "",
-    set_team: Annotated[str, Form()] = "",
-    add_tags: Annotated[str, Form(max_length=2000)] = "",
-    remove_tags: Annotated[str, Form(max_length=2000)] = "",
+    kept: MacroForm,
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
-    kept = {
-        "title": title,
-        "body": body,
-        "mode": mode,
-        "team_id": team_id,
-        "set_status": set_status,
-        "set_priority": set_priority,
-        "set_assignee": set_assignee,
-        "set_team": set_team,
-        "add_tags": add_tags,
-        "remove_tags": remove_tags,
-    }
     return _save_macro(request, session, ctx, macro_id, kept, csrf_token)
 
 
