@@ -350,3 +350,22 @@ def test_typing_shows_on_both_sides(chat_server: ChatServer) -> None:
         hidden = make_ticket(chat_server.db, "Billing only", team_id=chat_server.world.billing_team_id)
         assert browser.post(f"/chat/agent/tickets/{hidden}/typing", json={"on": True}).status_code == 404
     visitor.close()
+
+
+def test_a_chat_merged_into_another_customers_ticket_starts_afresh(chat_server: ChatServer) -> None:
+    visitor = chat_server.visitor(chat_server.widget())
+    visitor.say("My parcel is lost", "m1")
+    chat_id = chat_ticket(chat_server.db)
+    theirs = make_ticket(chat_server.db, "Omar's own problem", "Private details", email="omar@example.com")
+    admin = chat_server.world.admin
+    said = admin.post(f"/api/v1/tickets/{theirs}/messages", json={"text": "Omar, your code"})
+    assert said.status_code == 201
+    merged = admin.post(f"/api/v1/tickets/{theirs}/merge", json={"source_id": chat_id})  # by mistake
+    assert merged.status_code == 200, merged.text
+    visitor.say("Any news?", "m2")
+    seen = " ".join(m["text"] for m in messages(visitor.drain()))
+    assert "Omar" not in seen and "Private" not in seen
+    with chat_server.db.read_sessions() as s:
+        landed = s.scalars(select(Ticket).join(Message).where(Message.text == "Any news?")).one()
+        assert landed.id not in (chat_id, theirs) and landed.channel == "chat"
+    visitor.close()

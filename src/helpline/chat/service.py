@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased, selectinload, undefer
 
 from helpline.audit.service import changes, record
-from helpline.chat.bot import BOT_NAME, schedule_bot_reply
+from helpline.chat.bot import BOT_NAME, bot_is_listening, schedule_bot_reply
 from helpline.chat.identity import Claims, identify_visitor, new_secret
 from helpline.chat.models import PRECHAT, ChatClientMessage, ChatConversation, ChatVisitor, ChatWidget
 from helpline.chat.status import is_open
@@ -262,6 +262,16 @@ def _customer(session: Session, visitor: ChatVisitor) -> Customer:
     return customer
 
 
+def _still_theirs(session: Session, ticket_id: int, customer_id: int) -> bool:
+    """Whether a message to ``ticket_id`` (after following merges) lands on this customer's ticket."""
+    ticket = session.get(Ticket, ticket_id)
+    for _ in range(10):  # merges chain at most a few times; a loop would be a bug elsewhere
+        if ticket is None or ticket.merged_into_id is None:
+            break
+        ticket = session.get(Ticket, ticket.merged_into_id)
+    return ticket is not None and ticket.requester_id == customer_id
+
+
 def _new_conversation(session: Session, visitor: ChatVisitor, widget: ChatWidget, ticket_id: int) -> None:
     conv = ChatConversation(visitor_id=visitor.id, ticket_id=ticket_id)
     session.add(conv)
@@ -304,6 +314,8 @@ def send_message(
         attachments=list(attachments or []),
     )
     conv = _latest(session, visitor.id)
+    if conv is not None and not _still_theirs(session, conv.ticket_id, customer.id):
+        conv = None  # the chat was merged into someone else's ticket: start a new one, never join theirs
     if conv is None:
         subject = f"Chat with {visitor.name or customer.name or 'a website visitor'}"
         ticket = create_ticket(
@@ -338,7 +350,9 @@ def send_message(
     assert row_sent is not None
     queue_message(session, row_sent, visitor_id=visitor.id, client_id=client_id)
     if widget.bot_enabled and text.strip():
-        schedule_bot_reply(session, row_sent.ticket_id, message_id)
+        chat_ticket = session.get(Ticket, row_sent.ticket_id)
+        if chat_ticket is not None and bot_is_listening(chat_ticket):
+            schedule_bot_reply(session, chat_ticket.id, message_id)
     return message_id, True
 
 
