@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 
 from helpline.audit.service import entries_for
 from helpline.core.db import Database
+from helpline.kb.markdown import FileRef, render_markdown
 from tests.conftest import Persona, World
 
 # A real 1x1 PNG.
@@ -112,3 +113,11 @@ def test_internal_articles_keep_their_files_internal_and_staff_can_delete(
     assert world.customer.delete(f"/api/v1/kb/attachments/{att['id']}").status_code in (403, 404)
     assert world.agent.delete(f"/api/v1/kb/attachments/{att['id']}").status_code == 204
     assert world.agent.get(f"/api/v1/kb/attachments/{att['id']}").status_code == 404
+
+
+def test_an_alt_text_cannot_break_out_of_its_image() -> None:
+    files = {"d.png": FileRef("/help/files/1/d.png", True)}
+    html = render_markdown("![[z](attachment:d.png)](/x/onload=alert(1)//)", files=files)
+    html += render_markdown('![a" onerror="alert(1)](attachment:d.png)', files=files)
+    assert "onload=" not in html.split("alt=")[1].split('"')[0]
+    assert 'onerror="' not in html and "<a " not in html.split("<img")[1].split(">")[0]

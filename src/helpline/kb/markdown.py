@@ -39,7 +39,8 @@ def _file(match: re.Match[str], files: Mapping[str, FileRef]) -> str:
         return label or html.escape(name, quote=False)
     url = html.escape(ref.url, quote=True)
     if bang and ref.image:
-        return f'<img src="{url}" alt="{html.escape(html.unescape(label), quote=True)}" loading="lazy">'
+        alt = html.escape(html.unescape(label), quote=True).replace("[", "&#91;").replace("]", "&#93;")
+        return f'<img src="{url}" alt="{alt}" loading="lazy">'
     return f'<a href="{url}">{label or html.escape(name, quote=False)}</a>'
 
 

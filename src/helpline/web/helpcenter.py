@@ -80,9 +80,11 @@ def _article(session: DbSession, locale: str, slug: str) -> KbArticle:
 
 
 def _body(session: DbSession, article: KbArticle) -> str:
+    body = article.published_body or ""
+    if "attachment:" not in body:
+        return render_markdown(body)
     files = attachments.list_attachments(session, service.ANONYMOUS, article.id)
-    refs = attachments.file_refs(files, "/help/files")
-    return render_markdown(article.published_body or "", files=refs)
+    return render_markdown(body, files=attachments.file_refs(files, "/help/files"))
 
 
 @router.get("/files/{attachment_id}/{filename}")
