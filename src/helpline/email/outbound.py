@@ -7,6 +7,7 @@ routes to the mailbox, and the ticket reference ``[#id]`` in the subject.
 
 from __future__ import annotations
 
+import logging
 import secrets
 import smtplib
 import ssl
@@ -28,6 +29,8 @@ from helpline.outbox.runner import Job, PermanentError, batch_handler, handler
 from helpline.outbox.service import enqueue
 from helpline.tickets.hooks import on_public_reply
 from helpline.tickets.models import Message, Ticket
+
+log = logging.getLogger(__name__)
 
 SEND = "email.send"
 DEFAULT_FROM = "support@helpline.localhost"
@@ -333,7 +336,10 @@ def send_emails(db: Database, jobs: Sequence[Job]) -> list[BaseException | None]
                 client.quit()
             except (OSError, smtplib.SMTPException):
                 client.close()
-    _mark_sent(db, [job.payload for job, error in zip(jobs, outcomes, strict=True) if error is None])
+    try:
+        _mark_sent(db, [job.payload for job, error in zip(jobs, outcomes, strict=True) if error is None])
+    except Exception:  # the mails are out: never send them again because a status row failed to save
+        log.exception("outbound emails were sent but their status could not be saved")
     return outcomes
 
 

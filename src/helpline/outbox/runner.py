@@ -207,7 +207,9 @@ class OutboxRunner:
                         "outbox batch of %s %s jobs failed (%s); one by one", len(group), kind, batch_error
                     )
             if outcomes is None or len(outcomes) != len(group):
-                outcomes = [self._run_one(job) for job in group]
+                for job in group:  # one by one, each marked done or failed as soon as it finishes
+                    self.deliver(job)
+                continue
             self._done([job for job, outcome in zip(group, outcomes, strict=True) if outcome is None])
             for job, outcome in zip(group, outcomes, strict=True):
                 if outcome is not None:
