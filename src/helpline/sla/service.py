@@ -67,6 +67,11 @@ def policy_matches(conditions: dict[str, Any], facts: dict[str, Any]) -> bool:
         if key == "tags":
             if not set(allowed) & set(facts.get("tags") or ()):
                 return False
+        elif key == "mood":  # frustrated is the strongest negative: "negative" includes it
+            mood = facts.get("mood")
+            moods = {mood, "negative"} if mood == "frustrated" else {mood}
+            if not set(allowed) & moods:
+                return False
         elif facts.get(key) not in allowed:
             return False
     return True

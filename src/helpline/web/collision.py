@@ -86,7 +86,10 @@ class SharedPresence(Presence):
             elif other != user_id:
                 others.append(Viewer(other, str(seen["name"]), float(seen["seen_at"]), bool(seen["typing"])))
         if stale:
-            self.client.hdel(key, *stale)
+            try:
+                self.client.hdel(key, *stale)
+            except Exception:  # stale entries expire with the key anyway
+                log.warning("presence store unreachable while tidying", exc_info=True)
         return sorted(others, key=lambda v: v.name)
 
     def leave(self, ticket_id: int, user_id: int) -> None:

@@ -104,18 +104,19 @@ def waiting_since() -> Any:
 
 
 def _next_due() -> Any:
-    """Each ticket's earliest running SLA clock (met and paused clocks have no due time)."""
+    """The ticket's earliest running SLA clock (met and paused clocks have no due time), read per
+    listed ticket through the (ticket_id, kind) index."""
     return (
-        select(SlaTarget.ticket_id, func.min(SlaTarget.due_at).label("due_at"))
-        .where(SlaTarget.met_at.is_(None), SlaTarget.due_at.is_not(None))
-        .group_by(SlaTarget.ticket_id)
-        .subquery("next_due")
+        select(func.min(SlaTarget.due_at))
+        .where(SlaTarget.ticket_id == Ticket.id, SlaTarget.met_at.is_(None), SlaTarget.due_at.is_not(None))
+        .correlate(Ticket)
+        .scalar_subquery()
     )
 
 
 def _order(sort: str, due: Any) -> list[Any]:
     if sort == "due":  # overdue first, then soonest; tickets with no running clock last
-        return [due.c.due_at.is_(None), due.c.due_at, Ticket.id]
+        return [due.is_(None), due, Ticket.id]
     if sort == "priority":
         rank = case(PRIORITY_RANK, value=Ticket.priority, else_=9)
         return [rank, waiting_since(), Ticket.id]
@@ -161,8 +162,7 @@ def inbox_page(
         where.append(view_condition(view, actor, utcnow()))
     due = _next_due()
     stmt = (
-        select(Ticket, due.c.due_at)
-        .outerjoin(due, due.c.ticket_id == Ticket.id)
+        select(Ticket, due)
         .where(*where)
         .order_by(*_order(sort, due))
         .offset((page - 1) * PAGE_SIZE)
