@@ -4,6 +4,7 @@ transcript by email (real SMTP sink)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -36,12 +37,14 @@ def upload(
     *,
     origin: str = ORIGIN,
     client_id: str = "f1",
+    who: dict[str, Any] | None = None,
 ) -> httpx.Response:
+    data = {"token": token, "client_id": client_id} | ({"identity": json.dumps(who)} if who else {})
     return httpx.post(
         f"{server.url}/chat/upload",
         params={"widget": key},
         headers={"Origin": origin},
-        data={"token": token, "client_id": client_id},
+        data=data,
         files={"file": (name, content, kind)},
         timeout=10,
     )
@@ -150,6 +153,10 @@ def test_a_signed_in_customer_is_recognised_on_every_device(chat_server: ChatSer
     assert [m["text"] for m in messages(phone.until(lambda f: f["type"] == "message"))] == [
         "Where is my kettle?"
     ]
+    # A signed-in user's chat takes files only with that user's signature, not with the token alone.
+    token = laptop.welcome["token"]
+    assert upload(chat_server, key, token, PNG, client_id="u1").status_code == 401
+    assert upload(chat_server, key, token, PNG, client_id="u2", who=carla).status_code == 201
     # Signed out (no identity) at the same browser: the chat is not shown to whoever is there now.
     after = hello_with(chat_server, key, None, token=laptop.welcome["token"])
     assert after.welcome["token"] != laptop.welcome["token"]

@@ -16,7 +16,8 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from helpline.chat.identity import rotate_secret
+from helpline.chat.identity import IdentityRefused, rotate_secret
+from helpline.chat.identity import verify as verify_identity
 from helpline.chat.models import ChatVisitor, ChatWidget
 from helpline.chat.service import (
     ChatConfig,
@@ -65,6 +66,16 @@ def widget_script() -> FileResponse:
 # -- files from the widget -----------------------------------------------------------------------
 
 
+def _same_user(widget: ChatWidget, visitor: ChatVisitor, raw: object) -> bool:
+    """A signed-in visitor's chat takes files only with that user's valid signed identity (the
+    next person at a shared browser holds the token, not the signature)."""
+    try:
+        claims = verify_identity(widget, json.loads(raw) if isinstance(raw, str) else None)
+    except (IdentityRefused, ValueError):
+        return False
+    return claims.user_id == visitor.external_id
+
+
 def _refusal(request: Request, status: int, code: str, detail: str, cors: dict[str, str]) -> JSONResponse:
     """problem+json with the widget's ``code``, readable by the widget's page (CORS)."""
     title = {413: "Too large", 415: "Unsupported file type", 429: "Too many requests"}.get(status, "Refused")
@@ -106,7 +117,7 @@ async def chat_upload(request: Request) -> Response:
         return _refusal(request, 401, "unknown_visitor", "Open the chat first, then send the file.", cors)
     if not isinstance(upload, UploadFile):
         return _refusal(request, 422, "no_file", "Choose a file to send.", cors)
-    client_id, text = form.get("client_id"), form.get("text") or ""
+    client_id, text, identity = form.get("client_id"), form.get("text") or "", form.get("identity")
     if not isinstance(client_id, str | None) or not isinstance(text, str) or len(text) > cfg.max_chars:
         return _refusal(request, 422, "bad_request", "client_id and text must be short text.", cors)
     try:
@@ -122,6 +133,8 @@ async def chat_upload(request: Request) -> Response:
             visitor = session.scalar(select(ChatVisitor).where(ChatVisitor.public_id == public_id))
             if visitor is None or visitor.widget_id != widget.id:
                 raise NotFound("Open the chat first, then send the file.")
+            if visitor.external_id is not None and not _same_user(widget, visitor, identity):
+                raise NotFound("Sign in on the site again, then send the file.")
             limiter.check(f"v{visitor.id}")
             if widget.prechat == "required" and not visitor.email:
                 raise DomainError("Please leave your email address first.", kind="details_required")

@@ -263,6 +263,7 @@
     body.append("file", file, file.name);
     body.append("token", load(store) || "");
     body.append("client_id", id);
+    if (identity) body.append("identity", JSON.stringify(identity));  /* a signed-in user proves it again */
     fetch(origin + "/chat/upload?widget=" + encodeURIComponent(key), { method: "POST", body: body })
       .then(function (r) {
         if (r.status === 201) { if (pending[id]) p.node.lastChild.textContent = " Sent"; return; }
