@@ -188,11 +188,7 @@ def _save_hours(
     return redirect(f"{PAGE}?done=hours")
 
 
-@router.post("/business-hours")
-def create_business_hours(
-    request: Request,
-    session: DbSession,
-    ctx: Agent,
+def hours_form(
     name: Annotated[str, Form(max_length=120)] = "",
     timezone: Annotated[str, Form(max_length=64)] = "",
     holiday_calendar_id: Annotated[str, Form()] = "",
@@ -204,7 +200,8 @@ def create_business_hours(
     day_sat: Annotated[str, Form(max_length=200)] = "",
     day_sun: Annotated[str, Form(max_length=200)] = "",
     csrf_token: Annotated[str, Form()] = "",
-) -> Response:
+) -> dict[str, str]:
+    """The business hours form's fields, as typed (shared by creating and editing)."""
     form = {
         "name": name,
         "timezone": timezone,
@@ -218,40 +215,21 @@ def create_business_hours(
         "day_sun": day_sun,
         "csrf_token": csrf_token,
     }
+    return form
+
+
+HoursForm = Annotated[dict[str, str], Depends(hours_form)]
+
+
+@router.post("/business-hours")
+def create_business_hours(request: Request, session: DbSession, ctx: Agent, form: HoursForm) -> Response:
     return _save_hours(request, session, ctx, None, form)
 
 
 @router.post("/business-hours/{hours_id}")
 def update_business_hours(
-    request: Request,
-    session: DbSession,
-    ctx: Agent,
-    hours_id: int,
-    name: Annotated[str, Form(max_length=120)] = "",
-    timezone: Annotated[str, Form(max_length=64)] = "",
-    holiday_calendar_id: Annotated[str, Form()] = "",
-    day_mon: Annotated[str, Form(max_length=200)] = "",
-    day_tue: Annotated[str, Form(max_length=200)] = "",
-    day_wed: Annotated[str, Form(max_length=200)] = "",
-    day_thu: Annotated[str, Form(max_length=200)] = "",
-    day_fri: Annotated[str, Form(max_length=200)] = "",
-    day_sat: Annotated[str, Form(max_length=200)] = "",
-    day_sun: Annotated[str, Form(max_length=200)] = "",
-    csrf_token: Annotated[str, Form()] = "",
+    request: Request, session: DbSession, ctx: Agent, hours_id: int, form: HoursForm
 ) -> Response:
-    form = {
-        "name": name,
-        "timezone": timezone,
-        "holiday_calendar_id": holiday_calendar_id,
-        "day_mon": day_mon,
-        "day_tue": day_tue,
-        "day_wed": day_wed,
-        "day_thu": day_thu,
-        "day_fri": day_fri,
-        "day_sat": day_sat,
-        "day_sun": day_sun,
-        "csrf_token": csrf_token,
-    }
     return _save_hours(request, session, ctx, hours_id, form)
 
 
