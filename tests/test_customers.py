@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
+from sqlalchemy import func, select
+
+from helpline.core.actor import SYSTEM
+from helpline.core.db import Database
+from helpline.customers.models import CustomerIdentity
+from helpline.customers.service import find_by_identity, identify_or_create
 from tests.conftest import World, new_ticket
 
 
@@ -139,3 +148,45 @@ def test_timeline_spans_tickets_and_channels(world: World) -> None:
     mine = world.customer.get(f"/api/v1/customers/{world.customer.id}/timeline").json()["items"]
     assert not any(e["data"].get("internal") for e in mine)
     assert world.customer.get(f"/api/v1/customers/{world.customer.id}").json()["notes"] is None
+
+
+def test_two_first_messages_from_one_new_address_make_one_customer(db: Database) -> None:
+    """Two servers filing the first two mails of a new address at once: the second waits on the
+    first's unique identity and then joins that customer instead of failing (a 500 before)."""
+    created = threading.Event()
+    go = threading.Event()
+    results: dict[str, int] = {}
+    errors: list[BaseException] = []
+
+    def first() -> None:
+        try:
+            with db.transaction() as session:
+                results["first"] = identify_or_create(session, SYSTEM, "email", "New@Example.com").id
+                created.set()
+                go.wait(10)
+        except BaseException as error:  # pragma: no cover - reported below
+            errors.append(error)
+            created.set()
+
+    def second() -> None:
+        try:
+            with db.transaction() as session:
+                results["second"] = identify_or_create(session, SYSTEM, "email", "new@example.com", "Ann").id
+        except BaseException as error:
+            errors.append(error)
+
+    a = threading.Thread(target=first)
+    a.start()
+    assert created.wait(10)
+    b = threading.Thread(target=second)
+    b.start()
+    time.sleep(0.3)  # the second is now blocked on the first's row (PostgreSQL) or write turn (SQLite)
+    go.set()
+    a.join(10)
+    b.join(10)
+    assert not errors, errors
+    assert results["first"] == results["second"]
+    with db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(CustomerIdentity)) == 1
+        customer = find_by_identity(session, "email", "new@example.com")
+        assert customer is not None and customer.id == results["first"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from helpline.accounts.models import ApiToken
@@ -143,7 +144,16 @@ def identify_or_create(session: Session, actor: Actor, kind: str, value: str, na
         if name and not found.name:
             found.name = name.strip()
         return found
-    return create_customer(session, actor, name=name, identities=[(kind, value)])
+    try:
+        # Two first messages from one new address can race (two servers, two SMTP sessions): the
+        # unique identity makes the slower one fail; it then takes the customer the faster one made.
+        with session.begin_nested():
+            return create_customer(session, actor, name=name, identities=[(kind, value)])
+    except IntegrityError:
+        raced = find_by_identity(session, kind, value)
+        if raced is None:
+            raise
+        return raced
 
 
 def update_customer(
