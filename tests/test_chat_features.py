@@ -16,6 +16,7 @@ from sqlalchemy import func, select, update
 from helpline.chat.identity import sign
 from helpline.chat.models import ChatConversation
 from helpline.chat.status import StatusCache
+from helpline.chat.uploads import file_sig, verify_file_sig
 from helpline.email import outbound
 from helpline.outbox.runner import OutboxRunner
 from helpline.tickets.models import Attachment, Message
@@ -74,6 +75,16 @@ def test_a_visitor_sends_a_file_and_both_sides_can_download_it(chat_server: Chat
     assert httpx.get(chat_server.url + forged, timeout=5).status_code == 404
     other = chat_server.url + att["url"].replace(f"/files/{att['id']}", f"/files/{att['id'] + 1}")
     assert httpx.get(other, timeout=5).status_code == 404  # the address names one file only
+    public_id = att["url"].split("?s=", 1)[1].rsplit(".", 2)[0]
+    secret = chat_server.app.state.settings.secret_key
+    stale = file_sig(secret, public_id, att["id"], now=time.time() - 25 * 3600)
+    assert verify_file_sig(secret, att["id"], stale) is None  # a day-old link has expired
+    stale_url = f"{chat_server.url}/chat/files/{att['id']}?s={stale}"
+    assert httpx.get(stale_url, timeout=5).status_code == 404
+    pushed_back = stale.replace(stale.split(".")[-2], str(int(time.time()) + 3600))
+    assert (
+        httpx.get(f"{chat_server.url}/chat/files/{att['id']}?s={pushed_back}", timeout=5).status_code == 404
+    )
 
     ticket_id = chat_ticket(chat_server.db)
     listed = chat_server.world.admin.get(f"/api/v1/tickets/{ticket_id}/messages").json()["items"]

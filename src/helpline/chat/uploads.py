@@ -7,7 +7,8 @@ and programs are refused with a clear message. Stored files are attachments of t
 message and are only ever served as downloads (``Content-Disposition: attachment``).
 
 The widget links a visitor to their own files with a signed address (``file_sig``): it names one
-attachment and one visitor, so it cannot be turned into someone else's file.
+attachment, one visitor and an expiry a day ahead, so it cannot be turned into someone else's file
+and a link copied out of the chat stops working.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import base64
 import hashlib
 import hmac
 import mimetypes
+import time
 
 from helpline.email.parse import sniff_content_type
 from helpline.tickets.conversation import safe_filename
@@ -87,21 +89,32 @@ def check_upload(name: str, declared: str, data: bytes, max_bytes: int) -> NewAt
     return NewAttachment(shown, kind, data)
 
 
-def _mac(secret_key: str, visitor_public_id: str, attachment_id: int) -> str:
+FILE_LINK_SECONDS = 24 * 3600
+
+
+def _mac(secret_key: str, visitor_public_id: str, attachment_id: int, expires: int) -> str:
     key = hashlib.sha256(("helpline-chat-file:" + secret_key).encode()).digest()
-    body = f"{visitor_public_id}:{attachment_id}".encode()
+    body = f"{visitor_public_id}:{attachment_id}:{expires}".encode()
     return base64.urlsafe_b64encode(hmac.new(key, body, hashlib.sha256).digest()[:18]).decode()
 
 
-def file_sig(secret_key: str, visitor_public_id: str, attachment_id: int) -> str:
-    """The ``s`` parameter of ``/chat/files/{attachment_id}`` for this visitor."""
-    return f"{visitor_public_id}.{_mac(secret_key, visitor_public_id, attachment_id)}"
+def file_sig(secret_key: str, visitor_public_id: str, attachment_id: int, now: float | None = None) -> str:
+    """The ``s`` parameter of ``/chat/files/{attachment_id}`` for this visitor, good for a day.
+
+    The widget gets a fresh one with every message frame (history included), so an open chat never
+    holds a dead link, while a link copied out of it stops working the next day."""
+    expires = int(time.time() if now is None else now) + FILE_LINK_SECONDS
+    return f"{visitor_public_id}.{expires}.{_mac(secret_key, visitor_public_id, attachment_id, expires)}"
 
 
-def verify_file_sig(secret_key: str, attachment_id: int, sig: str) -> str | None:
-    """The visitor's public id if ``sig`` was made for this attachment, else ``None``."""
-    public_id, _, mac = sig.rpartition(".")
-    if not public_id or not mac or len(sig) > 200:
+def verify_file_sig(secret_key: str, attachment_id: int, sig: str, now: float | None = None) -> str | None:
+    """The visitor's public id if ``sig`` was made for this attachment and has not expired."""
+    parts = sig.rsplit(".", 2)
+    if len(parts) != 3 or len(sig) > 200 or not parts[1].isdigit():
         return None
-    expected = _mac(secret_key, public_id, attachment_id)
+    public_id, expires_text, mac = parts
+    expires = int(expires_text)
+    if not public_id or not mac or expires < (time.time() if now is None else now):
+        return None
+    expected = _mac(secret_key, public_id, attachment_id, expires)
     return public_id if hmac.compare_digest(mac, expected) else None
