@@ -115,6 +115,23 @@ def test_internal_articles_keep_their_files_internal_and_staff_can_delete(
     assert world.agent.get(f"/api/v1/kb/attachments/{att['id']}").status_code == 404
 
 
+def test_a_file_for_the_next_draft_stays_private_until_that_draft_is_published(
+    world: World, client: TestClient
+) -> None:
+    aid = _article(world, "Plug it in.")
+    _publish(world, aid)
+    # The editor starts the next version with a new file; the published text doesn't use it yet.
+    draft = "Plug it in.\n\nNew model: [the recall notice](attachment:recall.pdf)"
+    assert world.agent.patch(f"/api/v1/kb/articles/{aid}", json={"body": draft}).status_code == 200
+    notice = _upload(world.agent, aid, "recall.pdf", PDF, "application/pdf").json()
+    assert client.get(f"/help/files/{notice['id']}/recall.pdf").status_code == 404
+    assert world.customer.get(f"/api/v1/kb/attachments/{notice['id']}").status_code == 404
+    assert world.customer.get(f"/api/v1/kb/articles/{aid}/attachments").json() == []
+    assert world.agent.get(f"/api/v1/kb/attachments/{notice['id']}").content == PDF  # staff preview it
+    _publish(world, aid)
+    assert client.get(f"/help/files/{notice['id']}/recall.pdf").content == PDF
+
+
 def test_an_alt_text_cannot_break_out_of_its_image() -> None:
     files = {"d.png": FileRef("/help/files/1/d.png", True)}
     html = render_markdown("![[z](attachment:d.png)](/x/onload=alert(1)//)", files=files)

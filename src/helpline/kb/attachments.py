@@ -3,8 +3,9 @@
 Staff attach a file to an article and reference it from the Markdown body as ``attachment:NAME``
 (``![Diagram](attachment:diagram.png)`` shows an image, ``[the form](attachment:form.pdf)`` links a
 file). Names are made safe and unique per article, the content type comes from the bytes rather than
-the upload's label, and a file is readable by whoever may read its article: the public help center
-serves the files of published public articles only.
+the upload's label, and a file is readable by whoever may read its article. Customers and the public
+help center get only the files that the *published* text of a public article refers to, so a file
+uploaded for a draft stays private until the draft that uses it is published.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from helpline.audit.service import record
 from helpline.core.actor import Actor
 from helpline.core.errors import Conflict, Invalid, NotFound
 from helpline.email.parse import sniff_content_type
-from helpline.kb.markdown import FileRef
+from helpline.kb.markdown import FileRef, referenced_files
 from helpline.kb.models import KbArticle, KbAttachment
 from helpline.kb.service import bump_generation, get_visible_article, visible_articles
 from helpline.outbox.service import emit
@@ -83,25 +84,24 @@ def delete_attachment(session: Session, actor: Actor, attachment_id: int) -> Non
 def list_attachments(session: Session, actor: Actor, article_id: int) -> list[KbAttachment]:
     """An article's files without their bytes, for whoever may read the article."""
     article = get_visible_article(session, actor, article_id)
-    return list(
-        session.scalars(
-            select(KbAttachment)
-            .where(KbAttachment.article_id == article.id)
-            .options(defer(KbAttachment.data))
-            .order_by(KbAttachment.filename)
-        )
-    )
+    stmt = select(KbAttachment).where(KbAttachment.article_id == article.id)
+    if not actor.is_staff:
+        stmt = stmt.where(KbAttachment.filename.in_(referenced_files(article.published_body or "")))
+    return list(session.scalars(stmt.options(defer(KbAttachment.data)).order_by(KbAttachment.filename)))
 
 
 def get_attachment(session: Session, actor: Actor, attachment_id: int) -> KbAttachment:
     """One file, if its article is readable by ``actor`` (404 otherwise, whatever the reason)."""
-    att = session.scalar(
-        select(KbAttachment)
+    found = session.execute(
+        select(KbAttachment, KbArticle.published_body)
         .join(KbArticle, KbArticle.id == KbAttachment.article_id)
         .where(KbAttachment.id == attachment_id, visible_articles(actor))
-    )
-    if att is None:
+    ).first()
+    if found is None:
         raise NotFound("this file does not exist")
+    att, published_body = found
+    if not actor.is_staff and att.filename not in referenced_files(published_body or ""):
+        raise NotFound("this file does not exist")  # uploaded for a draft, or no longer used
     return att
 
 

@@ -32,6 +32,11 @@ class FileRef:
     image: bool  # safe to show inline as an <img>
 
 
+def referenced_files(source: str) -> set[str]:
+    """The ``attachment:NAME`` names a Markdown body refers to."""
+    return {match.group(3) for match in _FILE_LINK.finditer(source)}
+
+
 def _file(match: re.Match[str], files: Mapping[str, FileRef]) -> str:
     bang, label, name = match.group(1), match.group(2), html.unescape(match.group(3))
     ref = files.get(name)
