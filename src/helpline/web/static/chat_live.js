@@ -70,9 +70,9 @@
   document.addEventListener("keydown", seen);
 
   function alertBox() { return document.getElementById("chat-alerts"); }
-  function announce(text, href) {
+  function announce(text, href, quiet) {
     var box = alertBox();
-    chime();
+    if (!quiet) chime();
     badge(unseen + 1);
     if (!box) return;
     var item = document.createElement("p");
@@ -178,15 +178,17 @@
   // -- alerts on every workspace page -------------------------------------------------------------
   function connectAlerts() {
     var box = alertBox();
-    if (!box || !window.EventSource) return;
-    var alerts = new EventSource(box.getAttribute("data-chat-alerts"));
-    alerts.addEventListener("chat", function (event) {
+    if (!box || !window.helplineStream) return;
+    // One alerts stream for all of this browser's workspace tabs (shared_stream.js): every tab shows
+    // the alert; the tab on screen chimes, or the tab holding the stream when none is.
+    window.helplineStream(box.getAttribute("data-chat-alerts"), ["chat"], function (name, raw, leader) {
       var data;
-      try { data = JSON.parse(event.data); } catch (e) { return; }
+      try { data = JSON.parse(raw); } catch (e) { return; }
       var here = indicator();
       if (here && here.getAttribute("data-ticket") === String(data.ticket_id)) return; // shown live above
       var template = box.getAttribute(data["new"] ? "data-new-chat" : "data-chat-message") || "{subject}";
-      announce(template.replace("{subject}", data.subject), data.url);
+      var loud = document.visibilityState === "visible" || leader;
+      announce(template.replace("{subject}", data.subject), data.url, !loud);
     });
   }
 

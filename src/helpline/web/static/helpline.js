@@ -153,9 +153,9 @@
   }
   function connectLive() {
     var inbox = document.querySelector("[data-live]");
-    if (!inbox || live || !window.EventSource) return;
-    live = new EventSource(inbox.getAttribute("data-live"));
-    live.addEventListener("inbox", refreshInbox);
+    if (!inbox || live || !window.helplineStream) return;
+    live = true;  // one stream for all of this browser's inbox tabs (shared_stream.js)
+    window.helplineStream(inbox.getAttribute("data-live"), ["inbox"], refreshInbox);
   }
   connectLive();
 
