@@ -6,13 +6,17 @@ import re
 
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import update
 
-from helpline.core.actor import Actor
+from helpline.accounts.models import User
+from helpline.accounts.service import add_team_member, create_user
+from helpline.core.actor import SYSTEM, Actor
 from helpline.core.db import Database
 from helpline.core.errors import Invalid
 from helpline.macros.saved_views import create_saved_view, list_saved_views
+from helpline.tickets.models import Ticket
 from tests.conftest import World
-from tests.test_web_support import Web, count_queries, form_post, make_ticket, setup_web
+from tests.test_web_support import Web, count_queries, form_post, make_ticket, password_hash, setup_web
 
 ROW = re.compile(r'data-ticket-id="(\d+)"')
 
@@ -85,3 +89,49 @@ def test_saved_views_keep_the_inbox_to_one_counts_query(web: Web) -> None:
 def test_filters_are_checked(web: Web) -> None:
     with web.db.transaction() as s, pytest.raises(Invalid):
         create_saved_view(s, sam_actor(web), name="x", filters={"colour": "red"})
+
+
+def test_a_view_shared_with_a_team_shows_for_its_members_only(web: Web) -> None:
+    w = web.world
+    with web.db.transaction() as s:
+        kim = create_user(s, SYSTEM, email="kim@helpline.test", name="Kim Support")
+        add_team_member(s, SYSTEM, w.support_team_id, kim.id)
+        s.execute(update(User).where(User.id == kim.id).values(password_hash=password_hash()))
+        kim_id = kim.id
+    mine = make_ticket(web.db, "Urgent for Sam", priority="urgent", team_id=w.support_team_id)
+    for_kim = make_ticket(web.db, "Urgent for Kim", priority="urgent", team_id=w.support_team_id)
+    with web.db.transaction() as s:
+        s.execute(update(Ticket).where(Ticket.id == mine).values(assignee_id=w.agent.id))
+        s.execute(update(Ticket).where(Ticket.id == for_kim).values(assignee_id=kim_id))
+    sam = web.agent()
+    form = sam.get("/agent/views/new")
+    assert "Everyone in Support" in form.text and "Everyone in Billing" not in form.text
+    fields = {"name": "My urgent", "priority": "urgent", "assignee": "me"}
+    saved = form_post(
+        sam, "/agent/views/new", "/agent/views", fields | {"share_team_id": str(w.support_team_id)}
+    )
+    assert saved.status_code == 303, saved.text
+    view = saved.headers["location"]
+    view_id = int(view.rsplit(":", 1)[1])
+    assert "Delete view My urgent" in sam.get(view).text
+
+    kim_client = web.agent("kim@helpline.test")
+    page = kim_client.get(view)
+    assert 'id="team-views-title"' in page.text and "<span>My urgent</span>" in page.text
+    assert [int(i) for i in ROW.findall(page.text)] == [for_kim]  # "me" is whoever looks
+    assert "Delete view" not in page.text
+    refused = form_post(kim_client, view, f"/agent/views/{view_id}/delete", {})
+    assert refused.status_code == 403
+    assert "<span>My urgent</span>" not in web.agent("bo@helpline.test").get("/agent/").text
+    bo_share = form_post(
+        web.agent("bo@helpline.test"),
+        "/agent/views/new",
+        "/agent/views",
+        {"name": "Sneaky", "share_team_id": str(w.support_team_id)},
+    )
+    assert bo_share.status_code == 422 and "only with a team you belong to" in bo_share.text
+
+    admin = web.agent("ada@helpline.test")
+    assert "<span>My urgent</span>" in admin.get("/agent/").text
+    assert form_post(admin, view, f"/agent/views/{view_id}/delete", {}).status_code == 303
+    assert "<span>My urgent</span>" not in kim_client.get("/agent/").text

@@ -47,13 +47,16 @@ class Macro(Base):
 
 
 class SavedView(Base):
-    """An agent's own inbox view: a name and filters (status, priority, team, assignee, tag, channel, q)."""
+    """An inbox view: a name and filters (status, priority, team, assignee, tag, channel, q).
+
+    ``user_id`` made it; ``team_id`` None keeps it to them, a team id shares it with that team."""
 
     __tablename__ = "saved_views"
-    __table_args__ = (UniqueConstraint("user_id", "name"),)
+    __table_args__ = (UniqueConstraint("user_id", "name"), Index("ix_saved_views_team_id", "team_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(80))
     filters: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

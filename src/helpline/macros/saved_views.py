@@ -1,4 +1,7 @@
-"""Agents' own inbox views: a name and filters, kept per agent.
+"""Inbox views: a name and filters, kept by the agent who made them or shared with one of their teams.
+
+A view shared with a team shows in the sidebar of every member (and of admins); only the agent who
+made it or an admin can delete it. ``assignee: "me"`` always means the agent looking at the view.
 
 Filters: ``status`` (list), ``priority``, ``team_id``, ``assignee`` ("me", "none" or a user id),
 ``tag``, ``channel``, ``mood`` ("frustrated" or "negative", from the assist rollup), ``intent`` and
@@ -10,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, select, true
+from sqlalchemy import ColumnElement, and_, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from helpline.accounts.models import Team, User
@@ -117,32 +120,62 @@ def condition(session: Session, actor: Actor, filters: dict[str, Any]) -> Column
     return and_(*parts) if parts else true()
 
 
+def _readable(actor: Actor) -> ColumnElement[bool]:
+    """The views ``actor`` sees: their own, and those shared with their teams (admins: every team's)."""
+    shared = SavedView.team_id.is_not(None) if actor.is_admin else SavedView.team_id.in_(actor.team_ids)
+    return or_(SavedView.user_id == actor.id, shared)
+
+
 def list_saved_views(session: Session, actor: Actor) -> list[SavedView]:
+    """The agent's own views first, then the views their teams share, each by name."""
     if not actor.is_staff or actor.id is None:
         return []
-    stmt = select(SavedView).where(SavedView.user_id == actor.id).order_by(SavedView.name, SavedView.id)
-    return list(session.scalars(stmt))
+    stmt = select(SavedView).where(_readable(actor))
+    views = list(session.scalars(stmt.order_by(SavedView.name, SavedView.id)))
+    return sorted(views, key=lambda v: v.user_id != actor.id)
 
 
 def get_saved_view(session: Session, actor: Actor, view_id: int) -> SavedView:
-    owner = _owner(actor)
-    view = session.scalar(select(SavedView).where(SavedView.id == view_id, SavedView.user_id == owner))
+    _owner(actor)
+    view = session.scalar(select(SavedView).where(SavedView.id == view_id, _readable(actor)))
     if view is None:
         raise NotFound(f"saved view {view_id} does not exist")
     return view
 
 
-def create_saved_view(session: Session, actor: Actor, *, name: str, filters: dict[str, Any]) -> SavedView:
+def _share_with(session: Session, actor: Actor, team_id: int | None) -> int | None:
+    if team_id is None:
+        return None
+    if session.get(Team, team_id) is None:
+        raise Invalid.field("share_team_id", f"team {team_id} does not exist")
+    if not actor.is_admin and team_id not in actor.team_ids:
+        raise Invalid.field("share_team_id", "You can share a view only with a team you belong to.")
+    return team_id
+
+
+def create_saved_view(
+    session: Session,
+    actor: Actor,
+    *,
+    name: str,
+    filters: dict[str, Any],
+    share_team_id: int | None = None,
+) -> SavedView:
     owner = _owner(actor)
     name = name.strip()
     if not name:
         raise Invalid.field("name", "Give the view a name.")
     if len(name) > 80:
         raise Invalid.field("name", "Keep the name under 80 characters.")
-    if len(list_saved_views(session, actor)) >= MAX_VIEWS:
+    own = select(func.count()).select_from(SavedView).where(SavedView.user_id == owner)
+    if (session.scalar(own) or 0) >= MAX_VIEWS:
         raise Invalid.field("name", f"You can keep at most {MAX_VIEWS} views; delete one first.")
     view = SavedView(
-        user_id=owner, name=name, filters=normalize_filters(session, filters), created_at=utcnow()
+        user_id=owner,
+        team_id=_share_with(session, actor, share_team_id),
+        name=name,
+        filters=normalize_filters(session, filters),
+        created_at=utcnow(),
     )
     taken = select(SavedView.id).where(SavedView.user_id == owner, SavedView.name == name)
     if session.scalar(taken) is not None:
@@ -156,19 +189,25 @@ def create_saved_view(session: Session, actor: Actor, *, name: str, filters: dic
         "saved_view",
         view.id,
         None,
-        {"name": name, "filters": view.filters},
+        {"name": name, "filters": view.filters, "team_id": view.team_id},
     )
     return view
 
 
+def may_delete(actor: Actor, view: SavedView) -> bool:
+    return view.user_id == actor.id or actor.is_admin
+
+
 def delete_saved_view(session: Session, actor: Actor, view_id: int) -> None:
     view = get_saved_view(session, actor, view_id)
+    if not may_delete(actor, view):
+        raise Forbidden("Only the agent who made a shared view, or an admin, can delete it.")
     record(
         session,
         actor,
         "saved_view.delete",
         "saved_view",
         view.id,
-        {"name": view.name, "filters": view.filters},
+        {"name": view.name, "filters": view.filters, "team_id": view.team_id},
     )
     session.delete(view)

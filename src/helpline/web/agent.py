@@ -18,7 +18,7 @@ from helpline.core.deps import DbSession
 from helpline.core.errors import DomainError, Invalid, Unauthorized
 from helpline.core.ratelimit import TooManyRequests
 from helpline.customers.service import get_customer
-from helpline.macros.saved_views import list_saved_views
+from helpline.macros.saved_views import list_saved_views, may_delete
 from helpline.macros.service import list_canned_replies, list_macros
 from helpline.sla.queries import ticket_sla
 from helpline.tickets.access import get_visible_ticket, visible_tickets
@@ -194,8 +194,10 @@ def render_inbox(
         "ctx": ctx,
         "area": "agent",
         "views": VIEWS,
-        "saved_views": [(saved_key(v), v.name) for v in saved_views],
+        "saved_views": [(saved_key(v), v.name) for v in saved_views if v.user_id == ctx.actor.id],
+        "team_views": [(saved_key(v), v.name) for v in saved_views if v.user_id != ctx.actor.id],
         "saved": saved,
+        "may_delete_saved": saved is not None and may_delete(ctx.actor, saved),
         "view_title": saved.name if saved else dict(VIEWS).get(view, ""),
         "sorts": SORTS,
         "counts": counts,

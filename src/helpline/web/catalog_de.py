@@ -336,8 +336,23 @@ DE: dict[str, str] = {
     "within 1 business day": "innerhalb von 1 Werktag",
     "within 2 business days": "innerhalb von 2 Werktagen",
     # canned replies, macros, saved views, portal actions
-    "A view lists the tickets that match every filter you set. Only you see it.": (
-        "Eine Ansicht zeigt die Tickets, die alle gesetzten Filter erfüllen. Nur Sie sehen sie."
+    "A view lists the tickets that match every filter you set; you can share it with a team.": (
+        "Eine Ansicht zeigt die Tickets, die alle gesetzten Filter erfüllen. Behalten Sie sie für sich "
+        "oder teilen Sie sie mit einem Team."
+    ),
+    "Each person sees the tickets of a shared view that they may open; “Me” means whoever is looking.": (
+        "In einer geteilten Ansicht sieht jede Person die Tickets, die sie öffnen darf; „Ich“ ist, "
+        "wer gerade hinschaut."
+    ),
+    "Everyone in {team}": "Alle in {team}",
+    "Only me": "Nur ich",
+    "Team views": "Team-Ansichten",
+    "Who sees this view": "Wer diese Ansicht sieht",
+    "You can share a view only with a team you belong to.": (
+        "Sie können eine Ansicht nur mit einem Team teilen, zu dem Sie gehören."
+    ),
+    "Only the agent who made a shared view, or an admin, can delete it.": (
+        "Nur wer eine geteilte Ansicht angelegt hat oder ein Admin kann sie löschen."
     ),
     "Add a canned reply": "Textbaustein hinzufügen",
     "Add a macro": "Makro hinzufügen",

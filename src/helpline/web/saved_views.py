@@ -1,4 +1,4 @@
-"""An agent's own inbox views: the form to save one (filters), and deleting it.
+"""Inbox views: the form to save one (filters, and whether to share it with a team), and deleting it.
 
 The views are listed in the inbox sidebar with their counts (``web.inbox``); the filters are checked
 and stored by ``macros.saved_views``.
@@ -31,6 +31,7 @@ def _form_page(
     error: str = "",
     status: int = 200,
 ) -> Response:
+    teams = list(session.scalars(select(Team).order_by(Team.name)))
     context = {
         "ctx": ctx,
         "area": "agent",
@@ -39,7 +40,8 @@ def _form_page(
         "statuses": STATUSES,
         "priorities": PRIORITIES,
         "channels": CHANNELS,
-        "teams": list(session.scalars(select(Team).order_by(Team.name))),
+        "teams": teams,
+        "share_teams": [t for t in teams if ctx.actor.is_admin or t.id in ctx.actor.team_ids],
         "agents": list(session.scalars(select(User).where(User.is_active.is_(True)).order_by(User.name))),
     }
     return render(request, "saved_view_new.html", context, status=status)
@@ -73,11 +75,13 @@ def save_view(
     mood: Annotated[str, Form()] = "",
     intent: Annotated[str, Form(max_length=120)] = "",
     q: Annotated[str, Form(max_length=200)] = "",
+    share_team_id: Annotated[str, Form()] = "",
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     check_csrf(request, ctx.web, csrf_token)
     form: dict[str, Any] = {
         "name": name,
+        "share_team_id": share_team_id,
         "status": status or [],
         "priority": priority,
         "team_id": team_id,
@@ -100,7 +104,8 @@ def save_view(
             "intent": intent,
             "q": q,
         }
-        view = create_saved_view(session, ctx.actor, name=name, filters=filters)
+        share = _number("share_team_id", share_team_id)
+        view = create_saved_view(session, ctx.actor, name=name, filters=filters, share_team_id=share)
     except DomainError as exc:
         session.rollback()
         error = exc.errors[0].message if exc.errors else exc.detail
