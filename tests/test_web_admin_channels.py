@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from helpline.audit.models import AuditEntry
 from helpline.chat.models import ChatWidget
+from helpline.chat.service import create_widget, open_visitor, send_message
 from helpline.core.db import Database
 from helpline.email import outbound
 from helpline.email.models import Mailbox
@@ -197,3 +198,35 @@ def test_mail_to_a_mailbox_set_up_on_the_page_reaches_its_team_with_or_without_a
     finally:
         outbound.configure("")
         controller.stop()
+
+
+def test_admin_removes_a_chat_widget_and_keeps_its_chats(web: Web) -> None:
+    w = web.world
+    with web.db.transaction() as s:
+        ada_actor = w.admin.actor
+        assert ada_actor is not None
+        widget = create_widget(s, ada_actor, name="Old shop", allowed_origins=["*"])
+        key, widget_id = widget.key, widget.id
+        visitor, _token = open_visitor(s, widget, None, web.app.state.settings.secret_key)
+        assert visitor is not None
+        visitor_id = visitor.id
+    with web.db.transaction() as s:
+        send_message(s, visitor_id, "Do you still sell the blue kettle?")
+    ada = web.agent("ada@helpline.test")
+    unticked = form_post(ada, WIDGETS, f"{WIDGETS}/{widget_id}/remove", {})
+    assert unticked.status_code == 422 and "Tick the box to confirm" in unticked.text
+    assert 'id="remove-error-' in unticked.text and "<details open>" in unticked.text
+    assert w.agent.delete(f"/api/v1/chat/widgets/{widget_id}").status_code == 403
+    removed = form_post(ada, WIDGETS, f"{WIDGETS}/{widget_id}/remove", {"confirm": "on"})
+    assert removed.status_code == 303
+    page = ada.get(removed.headers["location"])
+    assert "Chat widget removed" in page.text and "Old shop" not in page.text
+    # The embed no longer works anywhere, but the chat that came through it is kept.
+    refused = web.browser().post(f"/chat/upload?widget={key}", files={"file": ("a.txt", b"hi", "text/plain")})
+    assert refused.status_code == 404 and refused.json()["code"] == "unknown_widget"
+    with web.db.read_sessions() as s:
+        assert s.scalar(select(Ticket.subject).where(Ticket.channel == "chat")) is not None
+    assert w.admin.get("/api/v1/chat/widgets").json() == []
+    assert w.admin.delete(f"/api/v1/chat/widgets/{widget_id}").status_code == 404
+    assert ada.get(f"{WIDGETS}?edit={widget_id}").status_code == 404
+    assert audit_actions(web.db, "chat_widget") == ["chat.widget.create", "chat.widget.remove"]

@@ -29,6 +29,8 @@ class ChatWidget(Base):
     # The knowledge base's answer bot replies first and hands over to a person when unsure.
     bot_enabled: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Removed by an admin: the embed stops working; its visitors, chats and tickets are kept.
+    removed_at: Mapped[dt.datetime | None]
 
 
 class ChatVisitor(Base):

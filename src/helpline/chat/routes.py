@@ -24,11 +24,14 @@ from helpline.chat.service import (
     channel_of,
     conversations_of_ticket,
     create_widget,
+    get_widget,
     origin_allowed,
+    remove_widget,
     send_message,
     visitor_file,
     widget_by_key,
 )
+from helpline.chat.service import list_widgets as chat_list_widgets
 from helpline.chat.socket import visitor_socket
 from helpline.chat.tokens import verify_visitor
 from helpline.chat.uploads import UploadRefused, check_upload, verify_file_sig
@@ -294,7 +297,14 @@ def post_widget(request: Request, body: WidgetIn, session: DbSession, actor: Adm
 
 @api.get("/chat/widgets", response_model=list[WidgetOut], summary="List chat widgets")
 def list_widgets(request: Request, session: DbSession, actor: AdminActor) -> list[WidgetOut]:
-    return [_out(request, w) for w in session.scalars(select(ChatWidget).order_by(ChatWidget.id))]
+    return [_out(request, w) for w in sorted(chat_list_widgets(session), key=lambda w: w.id)]
+
+
+@api.delete("/chat/widgets/{widget_id}", status_code=204, summary="Remove a chat widget")
+def delete_widget(widget_id: int, session: DbSession, actor: AdminActor) -> Response:
+    """The embed stops working at once; the widget's chats, visitors and tickets are kept."""
+    remove_widget(session, actor, widget_id)
+    return Response(status_code=204)
 
 
 @api.post(
@@ -305,8 +315,6 @@ def list_widgets(request: Request, session: DbSession, actor: AdminActor) -> lis
 def post_identity_secret(
     request: Request, widget_id: int, session: DbSession, actor: AdminActor
 ) -> WidgetOut:
-    widget = session.get(ChatWidget, widget_id)
-    if widget is None:
-        raise NotFound(f"chat widget {widget_id} does not exist")
+    widget = get_widget(session, widget_id)
     rotate_secret(session, actor, widget)
     return _out(request, widget)

@@ -142,9 +142,7 @@ def update_widget(
     """Change a widget's settings; its key (and so the embed snippet) stays the same."""
     if not actor.is_admin:
         raise Forbidden("only admins can set up chat widgets")
-    widget = session.get(ChatWidget, widget_id)
-    if widget is None:
-        raise NotFound(f"chat widget {widget_id} does not exist")
+    widget = get_widget(session, widget_id)
     if prechat not in PRECHAT:
         raise Invalid.field("prechat", f"must be one of {', '.join(PRECHAT)}")
     if not 0 <= followup_minutes <= 24 * 60:
@@ -179,10 +177,38 @@ def update_widget(
     return widget
 
 
+def get_widget(session: Session, widget_id: int) -> ChatWidget:
+    """A widget that has not been removed (404 otherwise)."""
+    widget = session.scalar(
+        select(ChatWidget).where(ChatWidget.id == widget_id, ChatWidget.removed_at.is_(None))
+    )
+    if widget is None:
+        raise NotFound(f"chat widget {widget_id} does not exist")
+    return widget
+
+
+def list_widgets(session: Session) -> list[ChatWidget]:
+    stmt = select(ChatWidget).where(ChatWidget.removed_at.is_(None))
+    return list(session.scalars(stmt.order_by(ChatWidget.name, ChatWidget.id)))
+
+
+def remove_widget(session: Session, actor: Actor, widget_id: int) -> ChatWidget:
+    """Take a widget off every site: its key stops opening chats at once (new connections, messages
+    and uploads are refused as an unknown widget). Its visitors, their chats and tickets stay, so
+    history and replies by email are unaffected."""
+    if not actor.is_admin:
+        raise Forbidden("only admins can remove chat widgets")
+    widget = get_widget(session, widget_id)
+    widget.removed_at = utcnow()
+    session.flush()
+    record(session, actor, "chat.widget.remove", "chat_widget", widget.id, {"name": widget.name}, None)
+    return widget
+
+
 def widget_by_key(session: Session, key: str) -> ChatWidget | None:
     if not key or len(key) > 40:
         return None
-    return session.scalar(select(ChatWidget).where(ChatWidget.key == key))
+    return session.scalar(select(ChatWidget).where(ChatWidget.key == key, ChatWidget.removed_at.is_(None)))
 
 
 # -- visitors ------------------------------------------------------------------------------------

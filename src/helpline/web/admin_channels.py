@@ -17,7 +17,7 @@ from helpline.accounts.models import Team
 from helpline.chat import service as chat
 from helpline.chat.models import PRECHAT, ChatWidget
 from helpline.core.deps import DbSession
-from helpline.core.errors import DomainError, Forbidden, Invalid, NotFound
+from helpline.core.errors import DomainError, Forbidden, Invalid
 from helpline.email import mailboxes
 from helpline.web.deps import Agent, AgentContext, check_csrf
 from helpline.web.render import WebRoute, redirect, render
@@ -29,6 +29,7 @@ DONE = {
     "mailbox_disabled": "Mailbox disabled: mail to it no longer goes to its team.",
     "mailbox_enabled": "Mailbox enabled.",
     "widget": "Chat widget saved.",
+    "widget_removed": "Chat widget removed: it no longer opens on any site. Its chats and tickets are kept.",
 }
 PRECHAT_LABELS = {
     "off": "No form: visitors start chatting at once",
@@ -208,7 +209,7 @@ def _widget_page(
 ) -> Response:
     require_admin(ctx)
     teams = teams_of(session)
-    widgets = list(session.scalars(select(ChatWidget).order_by(ChatWidget.name, ChatWidget.id)))
+    widgets = chat.list_widgets(session)
     context = {
         "ctx": ctx,
         "area": "agent",
@@ -242,10 +243,7 @@ def _widget_fields(session: Session, form: dict[str, str]) -> dict[str, Any]:
 
 
 def _get_widget(session: Session, widget_id: int) -> ChatWidget:
-    widget = session.get(ChatWidget, widget_id)
-    if widget is None:
-        raise NotFound(f"chat widget {widget_id} does not exist")
-    return widget
+    return chat.get_widget(session, widget_id)
 
 
 @router.get("/chat-widgets")
@@ -326,3 +324,22 @@ def update_chat_widget(
     request: Request, session: DbSession, ctx: Agent, widget_id: int, form: WidgetForm
 ) -> Response:
     return _save_widget(request, session, ctx, widget_id, form)
+
+
+@router.post("/chat-widgets/{widget_id}/remove")
+def remove_chat_widget(
+    request: Request,
+    session: DbSession,
+    ctx: Agent,
+    widget_id: int,
+    confirm: Annotated[str, Form(max_length=3)] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    require_admin(ctx)
+    check_csrf(request, ctx.web, csrf_token)
+    widget = _get_widget(session, widget_id)
+    if confirm != "on":
+        error = "Tick the box to confirm that the chat should stop working on these sites."
+        return _widget_page(request, session, ctx, 422, error=error, error_field=f"remove-{widget.id}")
+    chat.remove_widget(session, ctx.actor, widget.id)
+    return redirect("/agent/admin/chat-widgets?done=widget_removed")

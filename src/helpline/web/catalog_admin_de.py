@@ -211,4 +211,18 @@ ADMIN_DE: dict[str, str] = {
         "Es wurden zu viele Anmeldelinks angefordert. Bitte warten Sie {minutes} Min. und "
         "versuchen Sie es erneut."
     ),
+    # removing a chat widget
+    "Remove {name}": "{name} entfernen",
+    "The chat stops opening on these sites at once. Its chats, visitors and tickets are kept.": (
+        "Der Chat öffnet sich auf diesen Websites sofort nicht mehr. Seine Chats, Besucher und "
+        "Tickets bleiben erhalten."
+    ),
+    "Tick the box to confirm that the chat should stop working on these sites.": (
+        "Kreuzen Sie das Feld an, um zu bestätigen, dass der Chat auf diesen Websites nicht mehr "
+        "funktionieren soll."
+    ),
+    "Chat widget removed: it no longer opens on any site. Its chats and tickets are kept.": (
+        "Chat-Widget entfernt: Es öffnet sich auf keiner Website mehr. Seine Chats und Tickets "
+        "bleiben erhalten."
+    ),
 }
