@@ -23,6 +23,7 @@ from helpline.email import outbound as email_outbound
 from helpline.email import service as _email_service  # noqa: F401  (registers the ingest job)
 from helpline.email.routes import router as email_router
 from helpline.escalation.routes import router as escalation_router
+from helpline.kb import email_bot as kb_email_bot  # registers the email answer hooks and job
 from helpline.kb.attachment_routes import router as kb_attachment_router
 from helpline.kb.routes import router as kb_router
 from helpline.kb.search import ArticleSearch
@@ -54,6 +55,7 @@ def create_app(
         email_outbound.configure(settings.smtp_relay_url, settings.mail_from)
     assist_enrich.configure(data_dir=settings.data_dir)  # where the workspace's trained models live
     ArticleSearch.configure(settings.data_dir / "kb")  # article vectors persisted across restarts
+    kb_email_bot.configure(settings.base_url)  # help-center links in the bot's email answers
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

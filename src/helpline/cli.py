@@ -120,6 +120,11 @@ def worker(
     from helpline.assist import enrich as assist_enrich
 
     assist_enrich.configure(data_dir=settings.data_dir)
+    from helpline.kb import email_bot as kb_email_bot
+    from helpline.kb.search import ArticleSearch
+
+    ArticleSearch.configure(settings.data_dir / "kb")  # the bots' jobs search with the stored vectors
+    kb_email_bot.configure(settings.base_url)
 
     realtime.attach(db, realtime.make_broker(settings.redis_url))  # chat follow-ups reach open sockets
     if once:

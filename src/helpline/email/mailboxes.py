@@ -53,6 +53,7 @@ def _snapshot(box: Mailbox) -> dict[str, Any]:
         "name": box.name,
         "team_id": box.team_id,
         "auto_acknowledge": box.auto_acknowledge,
+        "bot_enabled": box.bot_enabled,
         "active": box.active,
         "imap_host": box.imap_host,
     }
@@ -79,6 +80,7 @@ def create_mailbox(
     name: str = "",
     team_id: int | None = None,
     auto_acknowledge: bool = True,
+    bot_enabled: bool = False,
     imap_host: str | None = None,
     imap_port: int | None = None,
     imap_security: str = "ssl",
@@ -97,6 +99,7 @@ def create_mailbox(
         name=name.strip()[:120],
         team_id=_team(session, team_id),
         auto_acknowledge=auto_acknowledge,
+        bot_enabled=bot_enabled,
         active=True,
         imap_host=imap_host,
         imap_port=imap_port,
@@ -120,6 +123,7 @@ def update_mailbox(
     name: str = UNSET,
     team_id: int | None = UNSET,
     auto_acknowledge: bool = UNSET,
+    bot_enabled: bool = UNSET,
     active: bool = UNSET,
 ) -> Mailbox:
     """Change a mailbox; ``active=False`` disables it (mail to it is no longer routed by it)."""
@@ -133,6 +137,8 @@ def update_mailbox(
         box.team_id = _team(session, team_id)
     if auto_acknowledge is not UNSET:
         box.auto_acknowledge = auto_acknowledge
+    if bot_enabled is not UNSET:
+        box.bot_enabled = bot_enabled
     if active is not UNSET:
         box.active = active
     old, new = changes(before, _snapshot(box))

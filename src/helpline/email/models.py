@@ -18,6 +18,8 @@ class Mailbox(Base):
     name: Mapped[str] = mapped_column(String(120), default="")
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
     auto_acknowledge: Mapped[bool] = mapped_column(default=True)
+    # The knowledge base's answer bot replies to new requests it is sure about (kb/email_bot.py).
+    bot_enabled: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     # Optional IMAP polling of an existing mailbox (IMAPS by default).

@@ -200,7 +200,7 @@ def build_mime(payload: dict[str, Any]) -> EmailMessage:
         mime["In-Reply-To"] = f"<{payload['in_reply_to']}>"
     if payload.get("references"):
         mime["References"] = " ".join(f"<{r}>" for r in payload["references"])
-    if payload.get("kind") == "acknowledgement":
+    if payload.get("kind") in ("acknowledgement", "bot_answer"):
         mime["Auto-Submitted"] = "auto-replied"
         mime["X-Auto-Response-Suppress"] = "All"
     if payload.get("kind") == "notice":

@@ -19,7 +19,7 @@ from helpline.core.deps import (
     get_db,
 )
 from helpline.core.errors import Invalid, NotFound
-from helpline.core.schemas import Email, Out, Strict
+from helpline.core.schemas import Email, Out, Strict, sent_fields
 from helpline.email import mailboxes
 from helpline.email.imap import poll_mailbox
 from helpline.email.models import InboundEmail, Mailbox
@@ -40,6 +40,10 @@ class MailboxIn(Strict):
     name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=120)] = ""
     team_id: int | None = None
     auto_acknowledge: bool = True
+    bot_enabled: bool = Field(
+        default=False,
+        description="The answer bot replies to new requests it can answer from the help center.",
+    )
     imap_host: Annotated[str, StringConstraints(strip_whitespace=True, max_length=253)] | None = None
     imap_port: Annotated[int, Field(ge=1, le=65535)] | None = None
     imap_security: Literal["ssl", "starttls", "plain"] = "ssl"
@@ -54,6 +58,7 @@ class MailboxOut(Out):
     name: str
     team_id: int | None
     auto_acknowledge: bool
+    bot_enabled: bool
     active: bool
     created_at: dt.datetime
     imap_host: str | None
@@ -64,6 +69,15 @@ class MailboxOut(Out):
     imap_last_uid: int
     imap_polled_at: dt.datetime | None
     imap_last_error: str | None
+
+
+class MailboxPatch(Strict):
+    address: Email | None = None
+    name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=120)] | None = None
+    team_id: int | None = None
+    auto_acknowledge: bool | None = None
+    bot_enabled: bool | None = None
+    active: bool | None = None
 
 
 class PollOut(Out):
@@ -126,6 +140,7 @@ def create_mailbox(
         name=body.name,
         team_id=body.team_id,
         auto_acknowledge=body.auto_acknowledge,
+        bot_enabled=body.bot_enabled,
         imap_host=body.imap_host,
         imap_port=body.imap_port,
         imap_security=body.imap_security,
@@ -134,6 +149,14 @@ def create_mailbox(
         imap_folder=body.imap_folder,
         secret_key=settings.secret_key,
     )
+    return MailboxOut.model_validate(mailbox)
+
+
+@router.patch("/mailboxes/{mailbox_id}", response_model=MailboxOut)
+def update_mailbox(mailbox_id: int, body: MailboxPatch, session: DbSession, actor: AdminActor) -> MailboxOut:
+    """Change the fields given; ``team_id: null`` detaches the mailbox from its team."""
+    given = sent_fields(body, not_null={"address", "name", "auto_acknowledge", "bot_enabled", "active"})
+    mailbox = mailboxes.update_mailbox(session, actor, mailbox_id, **given)
     return MailboxOut.model_validate(mailbox)
 
 

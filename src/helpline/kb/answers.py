@@ -47,16 +47,20 @@ def search_articles(
     return found
 
 
-def answer_question(
-    session: Session, actor: Actor, question: str, *, channel: str = "api", locale: str | None = None
-) -> tuple[BotAnswer, KbBotAnswer]:
-    """Answer from the articles this actor may read, or decline; log the turn either way."""
+def ask_bot(session: Session, actor: Actor, question: str, *, locale: str | None = None) -> BotAnswer:
+    """The bot's answer from the articles this actor may read; reads only (safe outside a write)."""
     loaded = ArticleSearch.for_session(session)
     bot = AnswerBot(loaded.index, threshold=bot_threshold(session))
-    answer = bot.answer(question, allowed=loaded.allowed(actor, locale))
+    return bot.answer(question, allowed=loaded.allowed(actor, locale))
+
+
+def log_answer(
+    session: Session, actor: Actor, answer: BotAnswer, *, channel: str = "api", ticket_id: int | None = None
+) -> KbBotAnswer:
+    """Log one bot turn (answered or declined) and emit its event."""
     article_id = int(answer.article_id) if answer.article_id is not None else None
     log = KbBotAnswer(
-        question=question[:4000],
+        question=answer.question[:4000],
         answered=answer.answered,
         confidence=answer.confidence,
         threshold=answer.threshold,
@@ -64,6 +68,7 @@ def answer_question(
         reason=answer.reason,
         candidates=[{"article_id": int(c.article_id), "score": c.score} for c in answer.candidates],
         channel=channel,
+        ticket_id=ticket_id,
         actor_kind=actor.audit_kind,
         actor_id=actor.id,
     )
@@ -74,7 +79,15 @@ def answer_question(
         "kb.bot.answered" if answer.answered else "kb.bot.declined",
         {"bot_answer_id": log.id, "article_id": article_id, "reason": answer.reason, "channel": channel},
     )
-    return answer, log
+    return log
+
+
+def answer_question(
+    session: Session, actor: Actor, question: str, *, channel: str = "api", locale: str | None = None
+) -> tuple[BotAnswer, KbBotAnswer]:
+    """Answer from the articles this actor may read, or decline; log the turn either way."""
+    answer = ask_bot(session, actor, question, locale=locale)
+    return answer, log_answer(session, actor, answer, channel=channel)
 
 
 def record_bot_feedback(session: Session, actor: Actor, bot_answer_id: int, *, helped: bool) -> KbBotAnswer:

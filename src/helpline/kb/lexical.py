@@ -19,30 +19,64 @@ from helpline.kb.text import trigrams
 Scores = npt.NDArray[np.float32]
 
 
-class _Postings:
-    def __init__(self, docs: Sequence[Sequence[str]]) -> None:
-        self.n_docs = len(docs)
+class Postings:
+    """Term frequencies in compressed sparse rows: the documents of term ``t`` are
+    ``doc_ids[indptr[t]:indptr[t + 1]]`` with counts ``tfs[...]`` (one array each, so a whole index
+    is a handful of arrays that can be saved and loaded at once, see ``snapshot.py``)."""
+
+    def __init__(
+        self,
+        terms: list[str],
+        indptr: npt.NDArray[np.int64],
+        doc_ids: npt.NDArray[np.int32],
+        tfs: npt.NDArray[np.float32],
+        lengths: npt.NDArray[np.float32],
+    ) -> None:
+        self.terms = terms
+        self.vocab = {term: t for t, term in enumerate(terms)}
+        self.indptr = indptr
+        self.doc_ids = doc_ids
+        self.tfs = tfs
+        self.lengths = lengths
+        self.n_docs = len(lengths)
+        self.df = np.diff(indptr).astype(np.float32)
+
+    @classmethod
+    def of(cls, docs: Sequence[Sequence[str]]) -> Postings:
         rows: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        self.lengths = np.zeros(self.n_docs, dtype=np.float32)
+        lengths = np.zeros(len(docs), dtype=np.float32)
         for i, tokens in enumerate(docs):
-            self.lengths[i] = len(tokens)
+            lengths[i] = len(tokens)
             for term, tf in Counter(tokens).items():
                 rows[term].append((i, tf))
-        self.vocab: dict[str, int] = {}
-        self.doc_ids: list[npt.NDArray[np.int32]] = []
-        self.tfs: list[npt.NDArray[np.float32]] = []
-        for term, pairs in rows.items():
-            self.vocab[term] = len(self.doc_ids)
-            self.doc_ids.append(np.fromiter((p[0] for p in pairs), dtype=np.int32, count=len(pairs)))
-            self.tfs.append(np.fromiter((p[1] for p in pairs), dtype=np.float32, count=len(pairs)))
-        self.df = np.array([len(d) for d in self.doc_ids], dtype=np.float32)
+        terms = list(rows)
+        counts = np.fromiter((len(rows[t]) for t in terms), dtype=np.int64, count=len(terms))
+        indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        total = int(indptr[-1])
+        doc_ids = np.fromiter((p[0] for t in terms for p in rows[t]), dtype=np.int32, count=total)
+        tfs = np.fromiter((p[1] for t in terms for p in rows[t]), dtype=np.float32, count=total)
+        return cls(terms, indptr, doc_ids, tfs, lengths)
+
+    def term_of_posting(self) -> npt.NDArray[np.int64]:
+        return np.repeat(np.arange(len(self.terms), dtype=np.int64), np.diff(self.indptr))
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.indptr.nbytes + self.doc_ids.nbytes + self.tfs.nbytes + self.lengths.nbytes)
 
 
 class BM25:
     """Okapi BM25 over pre-analysed token lists, with trigram typo expansion of unknown terms."""
 
-    def __init__(self, docs: Sequence[Sequence[str]], k1: float = 1.2, b: float = 0.75) -> None:
-        p = _Postings(docs)
+    def __init__(
+        self,
+        docs: Sequence[Sequence[str]] = (),
+        k1: float = 1.2,
+        b: float = 0.75,
+        postings: Postings | None = None,
+    ) -> None:
+        p = postings if postings is not None else Postings.of(docs)
+        self.postings = p
         self.n_docs = p.n_docs
         self.k1 = k1
         self.vocab = p.vocab
@@ -50,13 +84,10 @@ class BM25:
         self.idf = np.log(1.0 + (n - p.df + 0.5) / (p.df + 0.5)).astype(np.float32)
         avgdl = float(p.lengths.mean()) if p.n_docs else 1.0
         norm = k1 * (1.0 - b + b * p.lengths / max(avgdl, 1e-9))
-        self.doc_ids = p.doc_ids
-        self.weights = [
-            (self.idf[t] * tf * (k1 + 1.0) / (tf + norm[p.doc_ids[t]])).astype(np.float32)
-            for t, tf in enumerate(p.tfs)
-        ]
+        idf = self.idf[p.term_of_posting()] if len(p.doc_ids) else np.zeros(0, dtype=np.float32)
+        self.weights = (idf * p.tfs * (k1 + 1.0) / (p.tfs + norm[p.doc_ids])).astype(np.float32)
         self._grams: dict[str, list[int]] | None = None
-        self._terms = list(self.vocab)
+        self._terms = p.terms
 
     def _gram_index(self) -> dict[str, list[int]]:
         if self._grams is None:
@@ -99,11 +130,17 @@ class BM25:
 
     def score(self, terms: dict[str, float]) -> Scores:
         scores = np.zeros(self.n_docs, dtype=np.float32)
+        indptr, doc_ids = self.postings.indptr, self.postings.doc_ids
         for term, qw in terms.items():
             t = self.vocab.get(term)
             if t is not None:
-                scores[self.doc_ids[t]] += qw * self.weights[t]
+                a, b = indptr[t], indptr[t + 1]
+                scores[doc_ids[a:b]] += qw * self.weights[a:b]  # a term occurs once per document
         return scores
+
+    @property
+    def nbytes(self) -> int:
+        return self.postings.nbytes + int(self.weights.nbytes + self.idf.nbytes)
 
     def ceiling(self, terms: dict[str, float]) -> float:
         """The most any document could score for these terms: normalises scores to about 0..1."""
@@ -123,19 +160,16 @@ class TfIdf:
     """Plain TF-IDF cosine (smoothed idf, l2-normalised documents): the baseline to beat."""
 
     def __init__(self, docs: Sequence[Sequence[str]]) -> None:
-        p = _Postings(docs)
+        p = Postings.of(docs)
         self.n_docs = p.n_docs
         self.vocab = p.vocab
+        self.indptr, self.doc_ids = p.indptr, p.doc_ids
         self.idf = (np.log((1.0 + p.n_docs) / (1.0 + p.df)) + 1.0).astype(np.float32)
+        raw = p.tfs * (self.idf[p.term_of_posting()] if len(p.doc_ids) else np.zeros(0, dtype=np.float32))
         sq = np.zeros(p.n_docs, dtype=np.float64)
-        raw = []
-        for t, tf in enumerate(p.tfs):
-            w = tf * self.idf[t]
-            raw.append(w)
-            np.add.at(sq, p.doc_ids[t], w.astype(np.float64) ** 2)
+        np.add.at(sq, p.doc_ids, raw.astype(np.float64) ** 2)
         norms = np.sqrt(np.maximum(sq, 1e-12)).astype(np.float32)
-        self.doc_ids = p.doc_ids
-        self.weights = [w / norms[p.doc_ids[t]] for t, w in enumerate(raw)]
+        self.weights = (raw / norms[p.doc_ids]).astype(np.float32)
 
     def score(self, tokens: Sequence[str]) -> Scores:
         counts = Counter(t for t in tokens if t in self.vocab)
@@ -146,5 +180,6 @@ class TfIdf:
         qnorm = math.sqrt(sum(v * v for v in q.values()))
         for term, w in q.items():
             t = self.vocab[term]
-            scores[self.doc_ids[t]] += (w / qnorm) * self.weights[t]
+            a, b = self.indptr[t], self.indptr[t + 1]
+            scores[self.doc_ids[a:b]] += (w / qnorm) * self.weights[a:b]
         return scores

@@ -126,6 +126,8 @@ class KbBotAnswer(Base):
     reason: Mapped[str | None] = mapped_column(String(32))
     candidates: Mapped[list[Any]] = mapped_column(JSON, default=list)
     channel: Mapped[str] = mapped_column(String(16), default="api")
+    # The ticket the turn belongs to, where there is one (email answers): its replies rate the answer.
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"), index=True)
     actor_kind: Mapped[str] = mapped_column(String(16))
     actor_id: Mapped[int | None]
     helped: Mapped[bool | None]

@@ -31,8 +31,9 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from helpline.kb.analysis import Analysis, analyse, article_passages, article_texts
 from helpline.kb.lexical import BM25
-from helpline.kb.text import analyzer, passages, plain_text
+from helpline.kb.text import analyzer
 
 Vectors = npt.NDArray[np.float32]
 ENCODE_BATCH = 4
@@ -104,7 +105,10 @@ class HybridIndex:
         encoder: TextEncoder | None = None,
         progress: Callable[[int, int], None] | None = None,
         examples: Sequence[tuple[str, str]] = (),
+        previous: Analysis | None = None,
     ) -> None:
+        """``previous``: the analysis of an earlier build (``index.analysis``, or ``AnalysisFile``):
+        articles whose content is unchanged are not analysed again."""
         self.config = c = config or SearchConfig()
         self.articles = list(articles)
         self.position = {a.id: i for i, a in enumerate(self.articles)}
@@ -112,37 +116,63 @@ class HybridIndex:
             raise ValueError("article ids must be unique")
         self._encoder = encoder
         self._analyze = analyzer(c.language)
-        full = [
-            self._analyze(" ".join([a.title] * c.title_repeat + [plain_text(a.body)])) for a in self.articles
-        ]
-        self.bm25 = BM25(full, k1=c.k1, b=c.b)
-        titles: list[str] = []
-        texts: list[str] = []
-        owners: list[int] = []
-        self.passages: list[list[str]] = []
-        self.passage_start: list[int] = []
-        for i, a in enumerate(self.articles):
-            title = " ".join(a.title.split())
-            chunks = passages(a.body, c.passage_words)[: c.max_passages] or [title]
-            self.passages.append(chunks)
-            titles.append(title or chunks[0])
-            self.passage_start.append(len(texts))
-            texts.extend(f"{title}. {chunk}" if title else chunk for chunk in chunks)
-            owners.extend([i] * len(chunks))
-        self.owners = np.asarray(owners, dtype=np.int64)
-        self._starts = np.asarray(self.passage_start, dtype=np.int64)
-        every = self._encode_all(titles + texts, progress)
-        self.title_vectors = every[: len(titles)]
-        self.passage_vectors = every[len(titles) :]
+        self.analysis = analyse(self.articles, c, self._analyze, previous)
+        self.bm25 = BM25(k1=c.k1, b=c.b, postings=self.analysis.postings)
+        counts = self.analysis.passage_counts
+        self.passage_start: list[int] = self.analysis.passage_starts.tolist()
+        self._starts = self.analysis.passage_starts
+        self.owners = np.repeat(np.arange(len(self.articles), dtype=np.int64), counts)
+        every = self._vectors(progress)
+        self.title_vectors = every[: len(self.articles)]
+        self.passage_vectors = every[len(self.articles) :]
+        self.analysis.fresh = {}  # the texts were only needed to encode what the store lacked
         self.article_vectors: Vectors | None = None
-        if len(texts) > c.exact_limit:
-            counts = np.diff(np.append(self._starts, len(texts))).astype(np.float32)
-            means = np.add.reduceat(self.passage_vectors, self._starts, axis=0) / counts[:, None]
+        if len(self.passage_vectors) > c.exact_limit:
+            means = np.add.reduceat(self.passage_vectors, self._starts, axis=0) / counts[:, None].astype(
+                np.float32
+            )
             w = c.title_weight
             self.article_vectors = (w * self.title_vectors + (1.0 - w) * means).astype(np.float32)
         known = [(self.position[a], q) for a, q in examples if a in self.position and q.strip()]
         self.example_owners = np.asarray([i for i, _ in known], dtype=np.int64)
         self.example_vectors = self._encode_all([q for _, q in known], None)
+
+    def _vectors(self, progress: Callable[[int, int], None] | None) -> Vectors:
+        """Title vectors, then passage vectors: by key from the encoder's store where it has them,
+        encoded from the texts (analysed again for reused articles) where it does not."""
+        a = self.analysis
+        keys = np.concatenate([a.title_keys, a.passage_keys])
+        if not len(keys):
+            return np.zeros((0, 384), dtype=np.float32)
+        lookup = getattr(self._encoder, "lookup", None)  # a CachingEncoder: vectors by text key
+        found: dict[bytes, Vectors] = lookup([k.tobytes() for k in keys]) if lookup is not None else {}
+        n = len(self.articles)
+        rows = (
+            [r for r, k in enumerate(keys) if k.tobytes() not in found] if found else list(range(len(keys)))
+        )
+        if not rows:
+            return np.stack([found[k.tobytes()] for k in keys]).astype(np.float32)
+        texts_of: dict[int, tuple[str, list[str]]] = {}
+        missing_texts: list[str] = []
+        for r in rows:
+            i = r if r < n else int(self.owners[r - n])
+            if i not in texts_of:
+                texts_of[i] = a.fresh.get(i) or article_texts(self.articles[i], self.config)
+            title, texts = texts_of[i]
+            missing_texts.append(title if r < n else texts[r - n - self.passage_start[i]])
+        encoded = self._encode_all(missing_texts, progress)
+        if not found:
+            return encoded
+        out = np.zeros((len(keys), encoded.shape[1] if len(encoded) else 384), dtype=np.float32)
+        for r, k in enumerate(keys):
+            v = found.get(k.tobytes())
+            if v is not None:
+                out[r] = v
+        out[np.asarray(rows, dtype=np.int64)] = encoded
+        return out
+
+    def passages_of(self, position: int) -> list[str]:
+        return article_passages(self.articles[position], self.config)
 
     @property
     def encoder(self) -> TextEncoder:
@@ -176,7 +206,7 @@ class HybridIndex:
         ]
         if self.article_vectors is not None:
             arrays.append(self.article_vectors)
-        postings = sum(d.nbytes * 2 for d in self.bm25.doc_ids)
+        postings = self.bm25.nbytes
         return int(sum(a.nbytes for a in arrays) + postings)
 
     def encode_query(self, query: str) -> Vectors:
@@ -286,7 +316,7 @@ class HybridIndex:
         Every passage vector carries the article title, so passages are told apart by semantic
         similarity plus the idf-weighted share of the question's non-title words they contain.
         """
-        chunks = self.passages[position]
+        chunks = self.passages_of(position)
         start = self.passage_start[position]
         sims = self.passage_vectors[start : start + len(chunks)] @ qvec
         in_title = set(self._analyze(self.articles[position].title))

@@ -6,7 +6,10 @@ so access is decided in the same step that ranks. ``kb_settings.generation`` gro
 change (and when a customer says a bot answer helped); a search that sees a newer generation rebuilds
 the index, re-encoding only texts it has not seen: vectors are cached by text in memory and, once
 ``ArticleSearch.configure(data_dir)`` has run (the app does it at start), on disk
-(``vectors.VectorStore``), so a new process loads them instead of encoding every article again.
+(``vectors.VectorStore``), so a new process loads them instead of encoding every article again; and
+the analysis (postings, passage keys) is kept beside them (``analysis.AnalysisFile``), so a new
+process analyses only the articles that changed since it was written, and a process that sees a
+newer generation re-analyses only the changed articles of the index it holds.
 
 Questions a customer marked as helped by a bot answer become example questions of that article
 (``HybridIndex(examples=...)``, "learned questions"): later questions that resemble them lift it.
@@ -14,6 +17,7 @@ Questions a customer marked as helped by a bot answer become example questions o
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,22 +28,23 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from helpline.core.actor import Actor
+from helpline.kb.analysis import AnalysisFile
 from helpline.kb.models import KbArticle, KbBotAnswer, KbSettings
-from helpline.kb.retrieval import Article, HybridIndex, TextEncoder, Vectors, default_encoder
-from helpline.kb.vectors import MAX_SEGMENTS, VectorStore
+from helpline.kb.retrieval import Article, HybridIndex, SearchConfig, TextEncoder, Vectors, default_encoder
+from helpline.kb.vectors import MAX_SEGMENTS, VectorStore, text_key
 
 MAX_EXAMPLES = 20_000  # most recent helpful bot answers used as learned questions
 
 
 class CachingEncoder:
-    """Remembers vectors by text (in memory, and in ``store`` if given) so a rebuild only encodes
-    what changed."""
+    """Remembers vectors by text key (in memory, and in ``store`` if given) so a rebuild only
+    encodes what changed; ``lookup`` serves an index that knows its texts' keys only."""
 
     def __init__(self, inner: TextEncoder | None = None, store: VectorStore | None = None) -> None:
         self._inner = inner
         self.store = store
-        self._cache: dict[str, Vectors] = {}
-        self._used: set[str] = set()
+        self._cache: dict[bytes, Vectors] = {}
+        self._used: set[bytes] = set()
         self._lock = threading.Lock()
 
     @property
@@ -48,41 +53,53 @@ class CachingEncoder:
             self._inner = default_encoder()
         return self._inner
 
+    def _fill(self, missing: list[bytes]) -> None:
+        if missing and self.store is not None:
+            self.store.load()  # segments other processes wrote since
+            self._cache.update(self.store.get_keys(missing))
+
+    def lookup(self, keys: list[bytes]) -> dict[bytes, Vectors]:
+        with self._lock:
+            self._fill([k for k in dict.fromkeys(keys) if k not in self._cache])
+            found = {k: v for k in keys if (v := self._cache.get(k)) is not None}
+            self._used.update(found)
+            return found
+
     def encode(self, texts: list[str], batch_size: int = 32) -> Vectors:
         if len(texts) == 1:  # queries: not worth caching
             return self.inner.encode(texts, batch_size)
         with self._lock:
-            missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
-            if missing and self.store is not None:
-                self.store.load()  # segments other processes wrote since
-                self._cache.update(self.store.get_many(missing))
-                missing = [t for t in missing if t not in self._cache]
+            keys = [text_key(t) for t in texts]
+            wanted = dict(zip(keys, texts, strict=True))
+            self._fill([k for k in wanted if k not in self._cache])
+            missing = [k for k in wanted if k not in self._cache]
             if missing:
-                fresh = dict(zip(missing, self.inner.encode(missing, batch_size), strict=True))
+                vectors = self.inner.encode([wanted[k] for k in missing], batch_size)
+                fresh = dict(zip(missing, vectors, strict=True))
                 self._cache.update(fresh)
                 if self.store is not None:
-                    self.store.add_many(fresh)
-            self._used.update(texts)
+                    self.store.add_keys(fresh)
+            self._used.update(keys)
             if not texts:
                 return np.zeros((0, 384), dtype=np.float32)
-            return np.stack([self._cache[t] for t in texts])
+            return np.stack([self._cache[k] for k in keys])
 
     def use_store(self, store: VectorStore | None) -> None:
         with self._lock:
             self.store = store
             if store is not None:
-                store.add_many(self._cache)  # written with the next build
+                store.add_keys(self._cache)  # written with the next build
 
     def forget_unused(self) -> None:
         """Drop vectors the last build did not use; write new ones to the store."""
         with self._lock:
-            self._cache = {t: v for t, v in self._cache.items() if t in self._used}
+            self._cache = {k: v for k, v in self._cache.items() if k in self._used}
             if self.store is not None:
                 self.store.save()
                 # Other databases may share the data directory (tests do): compact only when the
                 # store has grown well past what this one uses, or into many small segments.
                 if self.store.segment_count > MAX_SEGMENTS or len(self.store) > 2 * len(self._used) + 10_000:
-                    self.store.compact(set(self._used))
+                    self.store.compact_keys(set(self._used))
             self._used = set()
 
 
@@ -135,6 +152,13 @@ class ArticleSearch:
         return cls._encoder
 
     @classmethod
+    def _analysis_file(cls, database_key: str) -> AnalysisFile | None:
+        if cls._store_dir is None:
+            return None
+        name = hashlib.sha1(database_key.encode(), usedforsecurity=False).hexdigest()[:16]
+        return AnalysisFile(cls._store_dir, name, SearchConfig())
+
+    @classmethod
     def for_session(cls, session: Session) -> LoadedIndex:
         key = str(session.get_bind().engine.url)
         row = session.execute(
@@ -171,7 +195,13 @@ class ArticleSearch:
                 .limit(MAX_EXAMPLES)
             ).all()
             examples = [(str(r.article_id), r.question) for r in helped]
-            index = HybridIndex(articles, encoder=encoder, examples=examples)
+            stored = cls._analysis_file(key)
+            previous = current.index.analysis if current is not None else None
+            if previous is None and stored is not None:
+                previous = stored.load()  # a restart: analyse only what changed since it was written
+            index = HybridIndex(articles, encoder=encoder, examples=examples, previous=previous)
+            if stored is not None and (previous is None or index.analysis.postings is not previous.postings):
+                stored.save(index.analysis)
             encoder.forget_unused()
             loaded = LoadedIndex(
                 generation=generation,

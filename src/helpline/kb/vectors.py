@@ -78,21 +78,27 @@ class VectorStore:
                     self._rows.setdefault(key, (number, row))
 
     def get_many(self, texts: Iterable[str]) -> dict[str, Vectors]:
-        out: dict[str, Vectors] = {}
+        texts = list(texts)
+        found = self.get_keys([text_key(t) for t in texts])
+        return {t: found[k] for t in texts if (k := text_key(t)) in found}
+
+    def get_keys(self, keys: Iterable[bytes]) -> dict[bytes, Vectors]:
+        out: dict[bytes, Vectors] = {}
         with self._lock:
-            for text in texts:
-                key = text_key(text)
+            for key in keys:
                 where = self._rows.get(key)
                 if where is not None:
-                    out[text] = self._segments[where[0]][where[1]]
+                    out[key] = self._segments[where[0]][where[1]]
                 elif key in self._added:
-                    out[text] = self._added[key]
+                    out[key] = self._added[key]
         return out
 
     def add_many(self, items: dict[str, Vectors]) -> None:
+        self.add_keys({text_key(t): v for t, v in items.items()})
+
+    def add_keys(self, items: dict[bytes, Vectors]) -> None:
         with self._lock:
-            for text, vector in items.items():
-                key = text_key(text)
+            for key, vector in items.items():
                 if key not in self._rows:
                     self._added[key] = np.asarray(vector, dtype=np.float32)
 
@@ -108,9 +114,12 @@ class VectorStore:
 
     def compact(self, keep: set[str]) -> None:
         """One segment with the vectors of ``keep`` (those known); every other segment is deleted."""
+        self.compact_keys({text_key(t) for t in keep})
+
+    def compact_keys(self, keep: set[bytes]) -> None:
         self.save()
         with self._lock:
-            keys = [k for k in dict.fromkeys(text_key(t) for t in keep) if k in self._rows]
+            keys = [k for k in keep if k in self._rows]
             vectors = (
                 np.stack([self._segments[self._rows[k][0]][self._rows[k][1]] for k in keys])
                 if keys

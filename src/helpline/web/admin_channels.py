@@ -114,6 +114,7 @@ def admin_mailboxes(
             "name": editing.name,
             "team_id": str(editing.team_id or ""),
             "auto_acknowledge": "1" if editing.auto_acknowledge else "",
+            "bot_enabled": "1" if editing.bot_enabled else "",
         }
     return _mailbox_page(request, session, ctx, editing=editing, form=form, flash=DONE.get(done, ""))
 
@@ -127,11 +128,18 @@ def create_mailbox(
     name: Annotated[str, Form(max_length=120)] = "",
     team_id: Annotated[str, Form()] = "",
     auto_acknowledge: Annotated[str, Form()] = "",
+    bot_enabled: Annotated[str, Form()] = "",
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     require_admin(ctx)
     check_csrf(request, ctx.web, csrf_token)
-    kept = {"address": address, "name": name, "team_id": team_id, "auto_acknowledge": auto_acknowledge}
+    kept = {
+        "address": address,
+        "name": name,
+        "team_id": team_id,
+        "auto_acknowledge": auto_acknowledge,
+        "bot_enabled": bot_enabled,
+    }
     try:
         mailboxes.create_mailbox(
             session,
@@ -140,6 +148,7 @@ def create_mailbox(
             name=name,
             team_id=team_choice(session, team_id),
             auto_acknowledge=auto_acknowledge == "1",
+            bot_enabled=bot_enabled == "1",
             secret_key=request.app.state.settings.secret_key,
         )
     except DomainError as exc:
@@ -157,11 +166,18 @@ def update_mailbox(
     name: Annotated[str, Form(max_length=120)] = "",
     team_id: Annotated[str, Form()] = "",
     auto_acknowledge: Annotated[str, Form()] = "",
+    bot_enabled: Annotated[str, Form()] = "",
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     require_admin(ctx)
     check_csrf(request, ctx.web, csrf_token)
-    kept = {"address": address, "name": name, "team_id": team_id, "auto_acknowledge": auto_acknowledge}
+    kept = {
+        "address": address,
+        "name": name,
+        "team_id": team_id,
+        "auto_acknowledge": auto_acknowledge,
+        "bot_enabled": bot_enabled,
+    }
     try:
         mailboxes.update_mailbox(
             session,
@@ -171,6 +187,7 @@ def update_mailbox(
             name=name,
             team_id=team_choice(session, team_id),
             auto_acknowledge=auto_acknowledge == "1",
+            bot_enabled=bot_enabled == "1",
         )
     except DomainError as exc:
         if exc.status == 404:
