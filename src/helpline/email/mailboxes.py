@@ -56,6 +56,10 @@ def _snapshot(box: Mailbox) -> dict[str, Any]:
         "bot_enabled": box.bot_enabled,
         "active": box.active,
         "imap_host": box.imap_host,
+        "imap_port": box.imap_port,
+        "imap_security": box.imap_security,
+        "imap_username": box.imap_username,
+        "imap_folder": box.imap_folder,
     }
 
 
@@ -125,10 +129,33 @@ def update_mailbox(
     auto_acknowledge: bool = UNSET,
     bot_enabled: bool = UNSET,
     active: bool = UNSET,
+    imap_host: str | None = UNSET,
+    imap_port: int | None = UNSET,
+    imap_security: str = UNSET,
+    imap_username: str | None = UNSET,
+    imap_password: str | None = UNSET,
+    imap_folder: str = UNSET,
+    secret_key: str = "",
 ) -> Mailbox:
-    """Change a mailbox; ``active=False`` disables it (mail to it is no longer routed by it)."""
+    """Change a mailbox; ``active=False`` disables it (mail to it is no longer routed by it).
+
+    IMAP: an empty ``imap_host`` stops polling and forgets the credentials; an unset or empty
+    ``imap_password`` keeps the saved one. Pointing the mailbox at another server, account or folder
+    starts its UID bookkeeping afresh (UIDs only mean something within one folder), and mail already
+    stored is recognised by Message-ID, so nothing is filed twice."""
     box = get_mailbox(session, actor, mailbox_id)
     before = _snapshot(box)
+    sealed_before = box.imap_password
+    _update_imap(
+        box,
+        host=imap_host,
+        port=imap_port,
+        security=imap_security,
+        username=imap_username,
+        password=imap_password,
+        folder=imap_folder,
+        secret_key=secret_key,
+    )
     if address is not UNSET:
         box.address = _address(session, address, box.id)
     if name is not UNSET:
@@ -142,6 +169,9 @@ def update_mailbox(
     if active is not UNSET:
         box.active = active
     old, new = changes(before, _snapshot(box))
+    if box.imap_password != sealed_before:  # the audit log says so without keeping any form of it
+        old["imap_password"] = "set" if sealed_before else None
+        new["imap_password"] = "changed" if box.imap_password else None
     if new:
         session.flush()
         action = "mailbox.update"
@@ -149,3 +179,43 @@ def update_mailbox(
             action = "mailbox.enable" if box.active else "mailbox.disable"
         record(session, actor, action, "mailbox", box.id, old, new)
     return box
+
+
+def _update_imap(
+    box: Mailbox,
+    *,
+    host: str | None,
+    port: int | None,
+    security: str,
+    username: str | None,
+    password: str | None,
+    folder: str,
+    secret_key: str,
+) -> None:
+    if host is not UNSET and not (host or "").strip():
+        box.imap_host = box.imap_port = box.imap_username = box.imap_password = None
+        box.imap_uidvalidity, box.imap_last_uid, box.imap_last_error = None, 0, None
+        return
+    where = (box.imap_host, box.imap_username, box.imap_folder)
+    if host is not UNSET:
+        box.imap_host = (host or "").strip()[:253]
+    if port is not UNSET:
+        if port is not None and not 1 <= port <= 65535:
+            raise Invalid.field("imap_port", "must be a port number between 1 and 65535")
+        box.imap_port = port
+    if security is not UNSET:
+        if security not in IMAP_SECURITY:
+            raise Invalid.field("imap_security", f"must be one of {', '.join(IMAP_SECURITY)}")
+        box.imap_security = security
+    if username is not UNSET:
+        box.imap_username = (username or "").strip()[:254] or None
+    if folder is not UNSET:
+        box.imap_folder = (folder or "").strip()[:200] or "INBOX"
+    if password not in (UNSET, None, ""):
+        if not secret_key:
+            raise Invalid.field("imap_password", "the server's secret key is needed to store a password")
+        box.imap_password = seal(secret_key, password)
+    if box.imap_host and not (box.imap_username and box.imap_password):
+        raise Invalid.field("imap_username", "IMAP polling needs a username and a password")
+    if (box.imap_host, box.imap_username, box.imap_folder) != where:
+        box.imap_uidvalidity, box.imap_last_uid, box.imap_last_error = None, 0, None

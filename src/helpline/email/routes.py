@@ -78,6 +78,16 @@ class MailboxPatch(Strict):
     auto_acknowledge: bool | None = None
     bot_enabled: bool | None = None
     active: bool | None = None
+    imap_host: Annotated[str, StringConstraints(strip_whitespace=True, max_length=253)] | None = Field(
+        default=None, description="An empty string or null stops IMAP polling and forgets the credentials."
+    )
+    imap_port: Annotated[int, Field(ge=1, le=65535)] | None = None
+    imap_security: Literal["ssl", "starttls", "plain"] | None = None
+    imap_username: Annotated[str, StringConstraints(max_length=254)] | None = None
+    imap_password: Annotated[str, StringConstraints(max_length=300)] | None = Field(
+        default=None, description="Omit to keep the saved password."
+    )
+    imap_folder: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
 
 
 class PollOut(Out):
@@ -153,10 +163,15 @@ def create_mailbox(
 
 
 @router.patch("/mailboxes/{mailbox_id}", response_model=MailboxOut)
-def update_mailbox(mailbox_id: int, body: MailboxPatch, session: DbSession, actor: AdminActor) -> MailboxOut:
-    """Change the fields given; ``team_id: null`` detaches the mailbox from its team."""
-    given = sent_fields(body, not_null={"address", "name", "auto_acknowledge", "bot_enabled", "active"})
-    mailbox = mailboxes.update_mailbox(session, actor, mailbox_id, **given)
+def update_mailbox(
+    mailbox_id: int, body: MailboxPatch, session: DbSession, actor: AdminActor, settings: AppSettings
+) -> MailboxOut:
+    """Change the fields given; ``team_id: null`` detaches the mailbox from its team and
+    ``imap_host: ""`` stops IMAP polling."""
+    not_null = {"address", "name", "auto_acknowledge", "bot_enabled", "active"}
+    not_null |= {"imap_security", "imap_folder"}
+    given = sent_fields(body, not_null=not_null)
+    mailbox = mailboxes.update_mailbox(session, actor, mailbox_id, secret_key=settings.secret_key, **given)
     return MailboxOut.model_validate(mailbox)
 
 

@@ -115,8 +115,53 @@ def admin_mailboxes(
             "team_id": str(editing.team_id or ""),
             "auto_acknowledge": "1" if editing.auto_acknowledge else "",
             "bot_enabled": "1" if editing.bot_enabled else "",
+            "imap_host": editing.imap_host or "",
+            "imap_port": str(editing.imap_port or ""),
+            "imap_security": editing.imap_security,
+            "imap_username": editing.imap_username or "",
+            "imap_folder": editing.imap_folder,
         }
     return _mailbox_page(request, session, ctx, editing=editing, form=form, flash=DONE.get(done, ""))
+
+
+def imap_form(
+    imap_host: Annotated[str, Form(max_length=253)] = "",
+    imap_port: Annotated[str, Form(max_length=10)] = "",
+    imap_security: Annotated[str, Form(max_length=16)] = "ssl",
+    imap_username: Annotated[str, Form(max_length=254)] = "",
+    imap_password: Annotated[str, Form(max_length=300)] = "",
+    imap_folder: Annotated[str, Form(max_length=200)] = "INBOX",
+) -> dict[str, str]:
+    """The mailbox form's IMAP fields, as typed (the password is never sent back to the page)."""
+    return {
+        "imap_host": imap_host,
+        "imap_port": imap_port,
+        "imap_security": imap_security,
+        "imap_username": imap_username,
+        "imap_password": imap_password,
+        "imap_folder": imap_folder,
+    }
+
+
+ImapForm = Annotated[dict[str, str], Depends(imap_form)]
+
+
+def _imap_fields(form: dict[str, str]) -> dict[str, Any]:
+    port = form["imap_port"].strip()
+    if port and not port.isdigit():
+        raise Invalid.field("imap_port", "Give the port as a number, e.g. 993.")
+    return {
+        "imap_host": form["imap_host"].strip() or None,
+        "imap_port": int(port) if port else None,
+        "imap_security": form["imap_security"],
+        "imap_username": form["imap_username"].strip() or None,
+        "imap_password": form["imap_password"] or None,
+        "imap_folder": form["imap_folder"].strip() or "INBOX",
+    }
+
+
+def _kept(imap: dict[str, str], **fields: str) -> dict[str, str]:
+    return fields | {k: v for k, v in imap.items() if k != "imap_password"}
 
 
 @router.post("/mailboxes")
@@ -124,6 +169,7 @@ def create_mailbox(
     request: Request,
     session: DbSession,
     ctx: Agent,
+    imap: ImapForm,
     address: Annotated[str, Form(max_length=254)] = "",
     name: Annotated[str, Form(max_length=120)] = "",
     team_id: Annotated[str, Form()] = "",
@@ -133,13 +179,14 @@ def create_mailbox(
 ) -> Response:
     require_admin(ctx)
     check_csrf(request, ctx.web, csrf_token)
-    kept = {
-        "address": address,
-        "name": name,
-        "team_id": team_id,
-        "auto_acknowledge": auto_acknowledge,
-        "bot_enabled": bot_enabled,
-    }
+    kept = _kept(
+        imap,
+        address=address,
+        name=name,
+        team_id=team_id,
+        auto_acknowledge=auto_acknowledge,
+        bot_enabled=bot_enabled,
+    )
     try:
         mailboxes.create_mailbox(
             session,
@@ -150,6 +197,7 @@ def create_mailbox(
             auto_acknowledge=auto_acknowledge == "1",
             bot_enabled=bot_enabled == "1",
             secret_key=request.app.state.settings.secret_key,
+            **_imap_fields(imap),
         )
     except DomainError as exc:
         return _mailbox_failed(request, session, ctx, exc, kept)
@@ -162,6 +210,7 @@ def update_mailbox(
     session: DbSession,
     ctx: Agent,
     mailbox_id: int,
+    imap: ImapForm,
     address: Annotated[str, Form(max_length=254)] = "",
     name: Annotated[str, Form(max_length=120)] = "",
     team_id: Annotated[str, Form()] = "",
@@ -171,13 +220,14 @@ def update_mailbox(
 ) -> Response:
     require_admin(ctx)
     check_csrf(request, ctx.web, csrf_token)
-    kept = {
-        "address": address,
-        "name": name,
-        "team_id": team_id,
-        "auto_acknowledge": auto_acknowledge,
-        "bot_enabled": bot_enabled,
-    }
+    kept = _kept(
+        imap,
+        address=address,
+        name=name,
+        team_id=team_id,
+        auto_acknowledge=auto_acknowledge,
+        bot_enabled=bot_enabled,
+    )
     try:
         mailboxes.update_mailbox(
             session,
@@ -188,6 +238,8 @@ def update_mailbox(
             team_id=team_choice(session, team_id),
             auto_acknowledge=auto_acknowledge == "1",
             bot_enabled=bot_enabled == "1",
+            secret_key=request.app.state.settings.secret_key,
+            **_imap_fields(imap),
         )
     except DomainError as exc:
         if exc.status == 404:

@@ -225,4 +225,28 @@ ADMIN_DE: dict[str, str] = {
         "Chat-Widget entfernt: Es öffnet sich auf keiner Website mehr. Seine Chats und Tickets "
         "bleiben erhalten."
     ),
+    # IMAP on the mailbox page
+    "Fetch mail from an existing mailbox (IMAP, optional)": (
+        "E-Mails aus einem bestehenden Postfach abholen (IMAP, optional)"
+    ),
+    "Helpline checks the folder every minute and files each new message once. Leave the server "
+    "empty if mail reaches Helpline's own SMTP server instead.": (
+        "Helpline prüft den Ordner jede Minute und legt jede neue Nachricht genau einmal ab. Lassen "
+        "Sie den Server leer, wenn die E-Mails stattdessen Helplines eigenen SMTP-Server erreichen."
+    ),
+    "IMAP server": "IMAP-Server",
+    "Port (empty: 993, or 143 without TLS)": "Port (leer: 993, oder 143 ohne TLS)",
+    "Connection security": "Verbindungssicherheit",
+    "TLS (IMAPS)": "TLS (IMAPS)",
+    "STARTTLS": "STARTTLS",
+    "None (only on a trusted network)": "Keine (nur in einem vertrauenswürdigen Netz)",
+    "Username": "Benutzername",
+    "Password (saved encrypted; leave empty to keep it)": (
+        "Passwort (verschlüsselt gespeichert; leer lassen, um es zu behalten)"
+    ),
+    "Folder": "Ordner",
+    "Last fetch failed: {error}": "Letzter Abruf fehlgeschlagen: {error}",
+    "Last fetched {when}": "Zuletzt abgerufen {when}",
+    "Not fetched yet": "Noch nicht abgerufen",
+    "Give the port as a number, e.g. 993.": "Geben Sie den Port als Zahl an, z. B. 993.",
 }
