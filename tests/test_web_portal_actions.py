@@ -64,9 +64,15 @@ def test_customer_asks_to_escalate_once(web: Web) -> None:
         notes = list(s.scalars(select(Message).where(Message.ticket_id == tid, Message.internal.is_(True))))
         kinds = list(s.scalars(select(TicketEvent.kind).where(TicketEvent.ticket_id == tid)))
     assert len(notes) == 1 and "Their reason: Third week of waiting" in notes[0].text
-    assert "escalation_requested" in kinds
+    assert kinds.count("escalation_requested") == 1
     sam_view = web.agent().get(f"/agent/tickets/{tid}").text
     assert "The customer asked to escalate this request" in sam_view
+    # It waits in the team leads' queue like any other escalation request, with the reason.
+    queue = web.world.admin.get("/api/v1/escalation/requests?status=open").json()
+    items = queue["items"] if isinstance(queue, dict) else queue
+    assert [(r["ticket_id"], r["source"], r["reason"]) for r in items] == [
+        (tid, "portal", "Third week of waiting")
+    ]
     with web.db.transaction() as s:
         assert ask_to_escalate(s, _customer(web), tid) is False
     with web.db.transaction() as s, pytest.raises(NotFound):

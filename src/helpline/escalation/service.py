@@ -278,9 +278,12 @@ def request_escalation(
     reason: str,
     source: str = "portal",
     message_id: int | None = None,
+    announced: bool = False,
 ) -> tuple[EscalationRequest, bool]:
     """A customer (or staff on their behalf) asks for escalation; returns the request and whether it
-    is new. A ticket has at most one open request: asking again returns the open one."""
+    is new. A ticket has at most one open request: asking again returns the open one. ``announced``:
+    the caller has already put the customer's request on the ticket's timeline and in the audit log
+    (the portal's button does), so only the lead's queue entry and its event are added."""
     ticket = get_visible_ticket(session, actor, ticket_id, lock=True)
     if ticket.merged_into_id is not None:
         raise Conflict(f"ticket {ticket_id} was merged into ticket {ticket.merged_into_id}")
@@ -308,8 +311,9 @@ def request_escalation(
     session.add(request)
     session.flush()
     data = {"request_id": request.id, "source": request.source, "team_id": ticket.team_id}
-    add_event(session, ticket, actor, "escalation_requested", reason=request.reason, **data)
-    record(session, actor, "ticket.escalation_request", "ticket", ticket.id, None, data)
+    if not announced:
+        add_event(session, ticket, actor, "escalation_requested", reason=request.reason, **data)
+        record(session, actor, "ticket.escalation_request", "ticket", ticket.id, None, data)
     emit(session, "escalation.requested", {"ticket_id": ticket.id, **data})
     return request, True
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from helpline.core.deps import DbSession
 from helpline.core.errors import DomainError, Invalid
+from helpline.escalation.service import request_escalation
 from helpline.tickets.access import get_visible_ticket, visible_tickets
 from helpline.tickets.conversation import add_message, get_attachment, list_messages
 from helpline.tickets.customer_actions import ask_to_escalate, close_own_ticket
@@ -239,7 +240,9 @@ def portal_escalate(
 ) -> Response:
     check_csrf(request, pc.web, csrf_token, kept=reason)
     try:
-        ask_to_escalate(session, pc.actor, ticket_id, reason)
+        if ask_to_escalate(session, pc.actor, ticket_id, reason):
+            # ... and into the team leads' queue, where a lead accepts or declines it.
+            request_escalation(session, pc.actor, ticket_id, reason=reason, source="portal", announced=True)
     except DomainError as exc:
         if exc.status == 404:
             raise
