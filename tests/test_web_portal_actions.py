@@ -73,6 +73,14 @@ def test_customer_asks_to_escalate_once(web: Web) -> None:
     assert [(r["ticket_id"], r["source"], r["reason"]) for r in items] == [
         (tid, "portal", "Third week of waiting")
     ]
+    decided = web.world.admin.post(
+        f"/api/v1/escalation/requests/{items[0]['id']}/decision",
+        json={"decision": "decline", "note": "Support has the replacement in hand"},
+    )
+    assert decided.status_code == 200, decided.text
+    after = carla.get(page).text
+    assert "kept it with the current team" in after and "replacement in hand" not in after
+    assert 'id="portal-escalate"' not in after
     with web.db.transaction() as s:
         assert ask_to_escalate(s, _customer(web), tid) is False
     with web.db.transaction() as s, pytest.raises(NotFound):

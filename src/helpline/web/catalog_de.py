@@ -416,6 +416,15 @@ DE: dict[str, str] = {
     "Who may use it": "Wer es verwenden darf",
     "Whoever applies the macro": "Wer das Makro anwendet",
     "Words in the conversation": "Wörter in der Unterhaltung",
+    "A team lead accepted your request to escalate this. It is now with a more senior team.": (
+        "Eine Teamleitung hat Ihrer Bitte um Eskalation zugestimmt. Ihr Anliegen liegt jetzt bei einem "
+        "erfahreneren Team."
+    ),
+    "A team lead looked at your request to escalate this and kept it with the current team, who will "
+    "go on helping you.": (
+        "Eine Teamleitung hat Ihre Bitte um Eskalation geprüft und das Anliegen beim bisherigen Team "
+        "gelassen, das Ihnen weiter hilft."
+    ),
     "You asked to escalate this request. A team lead will look at it.": (
         "Sie haben die Eskalation dieser Anfrage angefordert. Eine Teamleitung sieht sie sich an."
     ),

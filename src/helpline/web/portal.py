@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from helpline.core.deps import DbSession
 from helpline.core.errors import DomainError, Invalid
+from helpline.escalation.models import EscalationRequest
 from helpline.escalation.service import request_escalation
 from helpline.tickets.access import get_visible_ticket, visible_tickets
 from helpline.tickets.conversation import add_message, get_attachment, list_messages
@@ -131,8 +132,20 @@ def _ticket_context(session: Session, pc: PortalContext, ticket_id: int, **extra
     messages = list_messages(session, pc.actor, ticket_id, after_id=None, limit=MAX_MESSAGES)
     values: dict[str, Any] = {"composer": {"text": "", "error": ""}, "flash": "", "action_error": "", **extra}
     entries = timeline(session, ticket.id, messages, for_customer=True)
+    escalation = session.scalar(  # the latest request to escalate, however it was made
+        select(EscalationRequest.status)
+        .where(EscalationRequest.ticket_id == ticket.id)
+        .order_by(EscalationRequest.id.desc())
+        .limit(1)
+    )
     return _base(
-        pc, ticket=ticket, messages=messages, entries=entries, reply_by=reply_by(session, ticket), **values
+        pc,
+        ticket=ticket,
+        messages=messages,
+        entries=entries,
+        reply_by=reply_by(session, ticket),
+        escalation=escalation,
+        **values,
     )
 
 
