@@ -203,5 +203,12 @@ def test_imap_settings_change_through_the_api(world: World, db: Database) -> Non
     assert "imap_password" not in got
     moved = world.admin.patch(url, json={"imap_folder": "Support"}).json()  # password kept
     assert moved["imap_folder"] == "Support" and moved["imap_last_uid"] == 0
+    # The saved password goes only where it was given for: a new server or weaker security needs it again.
+    elsewhere = world.admin.patch(url, json={"imap_host": "imap.evil.test"})
+    assert elsewhere.status_code == 422 and "Enter the password again" in elsewhere.text
+    weaker = world.admin.patch(url, json={"imap_security": "plain"})
+    assert weaker.status_code == 422 and "Enter the password again" in weaker.text
+    moved_on = world.admin.patch(url, json={"imap_host": "imap2.shop.test", "imap_password": "n3w"})
+    assert moved_on.status_code == 200 and moved_on.json()["imap_host"] == "imap2.shop.test"
     assert world.agent.patch(url, json={"imap_host": ""}).status_code == 403
     assert world.admin.patch(url, json={"imap_host": None}).json()["imap_host"] is None

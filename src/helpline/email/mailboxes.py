@@ -22,6 +22,8 @@ from helpline.email.models import Mailbox
 
 UNSET: Any = object()
 IMAP_SECURITY = ("ssl", "starttls", "plain")
+PORT_RANGE = "Give a port number between 1 and 65535."
+AGAIN = "Enter the password again to use it with the new server or account."
 
 
 def _admin(actor: Actor) -> None:
@@ -98,6 +100,8 @@ def create_mailbox(
         raise Invalid.field("imap_username", "IMAP polling needs a username and a password")
     if imap_security not in IMAP_SECURITY:
         raise Invalid.field("imap_security", f"must be one of {', '.join(IMAP_SECURITY)}")
+    if imap_port is not None and not 1 <= imap_port <= 65535:
+        raise Invalid.field("imap_port", PORT_RANGE)
     box = Mailbox(
         address=_address(session, address, None),
         name=name.strip()[:120],
@@ -197,11 +201,12 @@ def _update_imap(
         box.imap_uidvalidity, box.imap_last_uid, box.imap_last_error = None, 0, None
         return
     where = (box.imap_host, box.imap_username, box.imap_folder)
+    reach = (box.imap_host, box.imap_port, box.imap_security, box.imap_username)
     if host is not UNSET:
         box.imap_host = (host or "").strip()[:253]
     if port is not UNSET:
         if port is not None and not 1 <= port <= 65535:
-            raise Invalid.field("imap_port", "must be a port number between 1 and 65535")
+            raise Invalid.field("imap_port", PORT_RANGE)
         box.imap_port = port
     if security is not UNSET:
         if security not in IMAP_SECURITY:
@@ -215,7 +220,13 @@ def _update_imap(
         if not secret_key:
             raise Invalid.field("imap_password", "the server's secret key is needed to store a password")
         box.imap_password = seal(secret_key, password)
-    if box.imap_host and not (box.imap_username and box.imap_password):
+    elif box.imap_password and (box.imap_host, box.imap_port, box.imap_security, box.imap_username) != reach:
+        # The saved password is only ever sent where it was given for: a new server, port, account
+        # or weaker security needs it typed again.
+        raise Invalid.field("imap_password", AGAIN)
+    if box.imap_host and not box.imap_username:
         raise Invalid.field("imap_username", "IMAP polling needs a username and a password")
+    if box.imap_host and not box.imap_password:
+        raise Invalid.field("imap_password", "IMAP polling needs a username and a password")
     if (box.imap_host, box.imap_username, box.imap_folder) != where:
         box.imap_uidvalidity, box.imap_last_uid, box.imap_last_error = None, 0, None

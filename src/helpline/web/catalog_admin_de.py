@@ -249,4 +249,9 @@ ADMIN_DE: dict[str, str] = {
     "Last fetched {when}": "Zuletzt abgerufen {when}",
     "Not fetched yet": "Noch nicht abgerufen",
     "Give the port as a number, e.g. 993.": "Geben Sie den Port als Zahl an, z. B. 993.",
+    "IMAP polling needs a username and a password": "Der IMAP-Abruf braucht Benutzername und Passwort.",
+    "Give a port number between 1 and 65535.": "Geben Sie eine Portnummer zwischen 1 und 65535 an.",
+    "Enter the password again to use it with the new server or account.": (
+        "Geben Sie das Passwort erneut ein, um es mit dem neuen Server oder Konto zu verwenden."
+    ),
 }
