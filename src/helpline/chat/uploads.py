@@ -101,8 +101,8 @@ def _mac(secret_key: str, visitor_public_id: str, attachment_id: int, expires: i
 def file_sig(secret_key: str, visitor_public_id: str, attachment_id: int, now: float | None = None) -> str:
     """The ``s`` parameter of ``/chat/files/{attachment_id}`` for this visitor, good for a day.
 
-    The widget gets a fresh one with every message frame (history included), so an open chat never
-    holds a dead link, while a link copied out of it stops working the next day."""
+    A page that opens the chat gets fresh ones with the replayed history; a link copied out of the
+    chat, or kept in a tab open for more than a day, stops working."""
     expires = int(time.time() if now is None else now) + FILE_LINK_SECONDS
     return f"{visitor_public_id}.{expires}.{_mac(secret_key, visitor_public_id, attachment_id, expires)}"
 
@@ -110,7 +110,7 @@ def file_sig(secret_key: str, visitor_public_id: str, attachment_id: int, now: f
 def verify_file_sig(secret_key: str, attachment_id: int, sig: str, now: float | None = None) -> str | None:
     """The visitor's public id if ``sig`` was made for this attachment and has not expired."""
     parts = sig.rsplit(".", 2)
-    if len(parts) != 3 or len(sig) > 200 or not parts[1].isdigit():
+    if len(parts) != 3 or len(sig) > 200 or not (parts[1].isascii() and parts[1].isdecimal()):
         return None
     public_id, expires_text, mac = parts
     expires = int(expires_text)
