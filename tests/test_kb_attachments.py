@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from helpline.audit.service import entries_for
 from helpline.core.db import Database
-from helpline.kb.markdown import FileRef, render_markdown
+from helpline.kb.markdown import FileRef, referenced_files, render_markdown
 from tests.conftest import Persona, World
 
 # A real 1x1 PNG.
@@ -138,3 +138,9 @@ def test_an_alt_text_cannot_break_out_of_its_image() -> None:
     html += render_markdown('![a" onerror="alert(1)](attachment:d.png)', files=files)
     assert "onload=" not in html.split("alt=")[1].split('"')[0]
     assert 'onerror="' not in html and "<a " not in html.split("<img")[1].split(">")[0]
+
+
+def test_the_files_an_article_uses_are_those_its_rendering_links() -> None:
+    body = "See [the recall\nnotice](attachment:recall.pdf).\n\nNot `[this](attachment:draft.png)` though."
+    body += "\n\n```\n![diagram](attachment:code.png)\n```\n"
+    assert referenced_files(body) == {"recall.pdf"}

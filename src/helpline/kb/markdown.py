@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 _LINK = re.compile(r"\[([^\]\n]{1,300})\]\(((?:https?://|mailto:|/)[^\s)]{0,2000})\)")
@@ -32,9 +32,29 @@ class FileRef:
     image: bool  # safe to show inline as an <img>
 
 
+class _Wanted(Mapping[str, FileRef]):
+    """Notes every file name the renderer looks up (and resolves none of them)."""
+
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+
+    def __getitem__(self, name: str) -> FileRef:
+        self.names.add(name)
+        raise KeyError(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 1  # truthy, so the renderer uses it
+
+
 def referenced_files(source: str) -> set[str]:
-    """The ``attachment:NAME`` names a Markdown body refers to."""
-    return {match.group(3) for match in _FILE_LINK.finditer(source)}
+    """The ``attachment:NAME`` names that rendering ``source`` would link or show, found by rendering
+    it: a link wrapped over two lines counts, a name inside code does not."""
+    wanted = _Wanted()
+    render_markdown(source, files=wanted)
+    return wanted.names
 
 
 def _file(match: re.Match[str], files: Mapping[str, FileRef]) -> str:
