@@ -9,6 +9,7 @@ import datetime as dt
 import html
 import re
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from fastapi import FastAPI
@@ -288,9 +289,16 @@ def test_a_chat_ticket_view_fetches_new_messages_by_id(web: Web) -> None:
     assert "visitor-typing" not in sam.get(f"/agent/tickets/{email_ticket}").text
 
 
-def _alerts(client: TestClient, since: dt.datetime) -> list[str]:
-    with client.stream("GET", "/agent/chat-alerts", headers={"Last-Event-ID": since.isoformat()}) as stream:
-        return [line for line in stream.iter_lines() if line.startswith(("event:", "data:"))]
+def _alerts(client: TestClient, since: dt.datetime, *, by_address: bool = False) -> list[str]:
+    """The alert events after ``since``: resumed the way a browser does (the Last-Event-ID header) or
+    the way a tab taking the stream over from another tab does (``?last_event_id=``)."""
+    url, headers = "/agent/chat-alerts", {"Last-Event-ID": since.isoformat()}
+    if by_address:
+        url, headers = f"{url}?last_event_id={quote(since.isoformat())}", {}
+    with client.stream("GET", url, headers=headers) as stream:
+        lines = [line for line in stream.iter_lines() if line.startswith(("id:", "event:", "data:"))]
+    assert lines[:2] == [f"id: {since.isoformat()}", "event: ready"]  # the cursor comes first
+    return [line for line in lines[3:] if not line.startswith("id:")]
 
 
 def test_new_chats_raise_an_alert_for_agents_who_may_answer_them(web: Web) -> None:
@@ -301,6 +309,7 @@ def test_new_chats_raise_an_alert_for_agents_who_may_answer_them(web: Web) -> No
     lines = _alerts(sam, before)
     assert lines[0] == "event: chat"
     assert '"new": true' in lines[1] and '"subject": "Chat with a website visitor"' in lines[1]
+    assert _alerts(sam, before, by_address=True) == lines
     assert _alerts(web.agent("bo@helpline.test"), before) == []  # Billing cannot see Support's chat
     assert _alerts(sam, dt.datetime.now(dt.UTC)) == []  # nothing newer than the last event id
     page = sam.get("/agent/").text

@@ -5,6 +5,7 @@ alerts, and closing the tab that holds the streams hands them to another tab."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from tests.browser.conftest import Live
 from tests.browser.test_browser_copilot import _chat
@@ -18,7 +19,9 @@ def test_tabs_share_the_event_streams_and_hand_them_over(live: Live, page_factor
     first = page_factory()
     first.set_default_timeout(10000)
     opened: list[str] = []
-    first.context.on("request", lambda r: opened.extend(s for s in STREAMS if r.url.endswith(s)))
+    urls: list[str] = []
+    first.context.on("request", lambda r: opened.extend(s for s in STREAMS if urlsplit(r.url).path == s))
+    first.context.on("request", lambda r: urls.append(r.url) if urlsplit(r.url).path in STREAMS else None)
     sign_in(first, live)
     first.goto(live.url + "/agent/?view=open&sort=newest")
     first.wait_for_function("document.documentElement.dataset.streamLeader === 'true'")
@@ -52,6 +55,7 @@ def test_tabs_share_the_event_streams_and_hand_them_over(live: Live, page_factor
     assert second.evaluate(leader) != third.evaluate(leader)  # exactly one took over
     second.wait_for_timeout(600)
     assert len(opened) == before + 2 and set(opened[before:]) == set(STREAMS)
+    assert all("last_event_id=" in url for url in urls[-2:])  # resumed where the old holder was
     make_ticket(live.web.db, "After the hand-over")
     second.get_by_role("link", name="After the hand-over").wait_for()
     third.get_by_role("link", name="After the hand-over").wait_for()

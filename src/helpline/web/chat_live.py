@@ -101,7 +101,8 @@ async def chat_alerts(request: Request) -> StreamingResponse:
     db: Database = request.app.state.db
     timing: StreamTiming = request.app.state.web_stream_timing
     broker = broker_of(request.app)
-    resumed = _parse(request.headers.get("last-event-id", ""))
+    cursor = request.headers.get("last-event-id") or request.query_params.get("last_event_id", "")
+    resumed = _parse(cursor[:100])
     now = utcnow()
     since = resumed if resumed is not None and now - resumed < dt.timedelta(hours=1) else now
 
@@ -115,6 +116,8 @@ async def chat_alerts(request: Request) -> StreamingResponse:
         sub = await broker.subscribe(INBOX)  # before the first look, so nothing falls in between
         try:
             yield f"retry: {int(min(timing.interval, 3.0) * 1000)}\n\n"
+            # The cursor as the first event id: a tab taking the stream over resumes from here.
+            yield f"id: {since.isoformat()}\nevent: ready\ndata: \n\n"
             first = True
             while (left := ends - time.monotonic()) > 0:
                 if not first:

@@ -59,7 +59,9 @@ async def events(request: Request) -> StreamingResponse:
     db: Database = request.app.state.db
     timing: StreamTiming = request.app.state.web_stream_timing
     broker = broker_of(request.app)
-    last = request.headers.get("last-event-id", "")
+    # A browser reconnecting sends the header; a tab taking the stream over from another tab
+    # (``static/shared_stream.js``) can only put the id it last heard in the address.
+    last = request.headers.get("last-event-id") or request.query_params.get("last_event_id", "")[:100]
 
     async def stream() -> AsyncIterator[str]:
         nonlocal last

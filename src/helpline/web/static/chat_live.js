@@ -69,6 +69,23 @@
   document.addEventListener("pointerdown", seen);
   document.addEventListener("keydown", seen);
 
+  // Several tabs hear the same alert: only a tab that can play sound competes, the tab on screen at
+  // once and hidden tabs a moment later, and the first to take the alert's lock chimes.
+  function chimeOnce(key) {
+    if (!soundOn() || !audio || audio.state !== "running") return;
+    if (!navigator.locks || !navigator.locks.request) {
+      if (document.visibilityState === "visible") chime();
+      return;
+    }
+    setTimeout(function () {
+      navigator.locks.request("helpline-chime:" + key, {ifAvailable: true}, function (lock) {
+        if (!lock) return null;
+        chime();
+        return new Promise(function (done) { setTimeout(done, 3000); });
+      }).catch(function () {});
+    }, document.visibilityState === "visible" ? 0 : 300);
+  }
+
   function alertBox() { return document.getElementById("chat-alerts"); }
   function announce(text, href, quiet) {
     var box = alertBox();
@@ -180,15 +197,15 @@
     var box = alertBox();
     if (!box || !window.helplineStream) return;
     // One alerts stream for all of this browser's workspace tabs (shared_stream.js): every tab shows
-    // the alert; the tab on screen chimes, or the tab holding the stream when none is.
-    window.helplineStream(box.getAttribute("data-chat-alerts"), ["chat"], function (name, raw, leader) {
+    // the alert, and one tab chimes (chimeOnce).
+    window.helplineStream(box.getAttribute("data-chat-alerts"), ["chat"], function (name, raw) {
       var data;
       try { data = JSON.parse(raw); } catch (e) { return; }
       var here = indicator();
       if (here && here.getAttribute("data-ticket") === String(data.ticket_id)) return; // shown live above
       var template = box.getAttribute(data["new"] ? "data-new-chat" : "data-chat-message") || "{subject}";
-      var loud = document.visibilityState === "visible" || leader;
-      announce(template.replace("{subject}", data.subject), data.url, !loud);
+      announce(template.replace("{subject}", data.subject), data.url, true);
+      chimeOnce(data.ticket_id + "@" + data.at);
     });
   }
 
