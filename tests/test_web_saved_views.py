@@ -132,6 +132,9 @@ def test_a_view_shared_with_a_team_shows_for_its_members_only(web: Web) -> None:
     assert bo_share.status_code == 422 and "only with a team you belong to" in bo_share.text
 
     admin = web.agent("ada@helpline.test")
+    assert "<span>My urgent</span>" not in admin.get("/agent/").text  # only their own teams' views
+    with web.db.transaction() as s:
+        add_team_member(s, SYSTEM, w.support_team_id, w.admin.id)
     assert "<span>My urgent</span>" in admin.get("/agent/").text
     assert form_post(admin, view, f"/agent/views/{view_id}/delete", {}).status_code == 303
     assert "<span>My urgent</span>" not in kim_client.get("/agent/").text

@@ -1,7 +1,8 @@
 """Inbox views: a name and filters, kept by the agent who made them or shared with one of their teams.
 
-A view shared with a team shows in the sidebar of every member (and of admins); only the agent who
-made it or an admin can delete it. ``assignee: "me"`` always means the agent looking at the view.
+A view shared with a team shows in the sidebar of every member of that team (at most 30 per team);
+only the agent who made it or an admin can delete it. ``assignee: "me"`` always means the agent
+looking at the view.
 
 Filters: ``status`` (list), ``priority``, ``team_id``, ``assignee`` ("me", "none" or a user id),
 ``tag``, ``channel``, ``mood`` ("frustrated" or "negative", from the assist rollup), ``intent`` and
@@ -121,9 +122,9 @@ def condition(session: Session, actor: Actor, filters: dict[str, Any]) -> Column
 
 
 def _readable(actor: Actor) -> ColumnElement[bool]:
-    """The views ``actor`` sees: their own, and those shared with their teams (admins: every team's)."""
-    shared = SavedView.team_id.is_not(None) if actor.is_admin else SavedView.team_id.in_(actor.team_ids)
-    return or_(SavedView.user_id == actor.id, shared)
+    """The views ``actor`` sees: their own, and those shared with their teams (admins too see only
+    their own teams' views, which keeps the inbox's count query bounded on a large workspace)."""
+    return or_(SavedView.user_id == actor.id, SavedView.team_id.in_(actor.team_ids))
 
 
 def list_saved_views(session: Session, actor: Actor) -> list[SavedView]:
@@ -150,6 +151,9 @@ def _share_with(session: Session, actor: Actor, team_id: int | None) -> int | No
         raise Invalid.field("share_team_id", f"team {team_id} does not exist")
     if not actor.is_admin and team_id not in actor.team_ids:
         raise Invalid.field("share_team_id", "You can share a view only with a team you belong to.")
+    shared = select(func.count()).select_from(SavedView).where(SavedView.team_id == team_id)
+    if (session.scalar(shared) or 0) >= MAX_VIEWS:
+        raise Invalid.field("share_team_id", f"A team can share at most {MAX_VIEWS} views; delete one first.")
     return team_id
 
 

@@ -346,6 +346,9 @@ DE: dict[str, str] = {
     ),
     "Everyone in {team}": "Alle in {team}",
     "Only me": "Nur ich",
+    "A team can share at most 30 views; delete one first.": (
+        "Ein Team kann höchstens 30 Ansichten teilen; löschen Sie zuerst eine."
+    ),
     "Team views": "Team-Ansichten",
     "Who sees this view": "Wer diese Ansicht sieht",
     "You can share a view only with a team you belong to.": (
