@@ -18,7 +18,7 @@ from helpline.customers.models import Customer
 from helpline.outbox.service import emit
 from helpline.tickets.access import get_visible_ticket
 from helpline.tickets.hooks import run_ticket_changed_hooks, run_ticket_created_hooks
-from helpline.tickets.models import CHANNELS, PRIORITIES, STATUSES, Ticket, TicketEvent, TicketTag
+from helpline.tickets.models import CHANNELS, PRIORITIES, STATUSES, Message, Ticket, TicketEvent, TicketTag
 from helpline.tickets.search import index_ticket
 
 _TAG = re.compile(r"^[a-z0-9][a-z0-9_.:-]{0,63}$")
@@ -112,6 +112,34 @@ def create_ticket(
     team_id: int | None = None,
     assignee_id: int | None = None,
 ) -> Ticket:
+    return open_ticket(
+        session,
+        actor,
+        subject=subject,
+        requester=requester,
+        message=message,
+        channel=channel,
+        priority=priority,
+        tags=tags,
+        team_id=team_id,
+        assignee_id=assignee_id,
+    )[0]
+
+
+def open_ticket(
+    session: Session,
+    actor: Actor,
+    *,
+    subject: str,
+    requester: Customer,
+    message: NewMessage,
+    channel: str = "api",
+    priority: str = "normal",
+    tags: list[str] | None = None,
+    team_id: int | None = None,
+    assignee_id: int | None = None,
+) -> tuple[Ticket, Message]:
+    """``create_ticket``, also returning the first message (so a channel need not look it up)."""
     from helpline.tickets.conversation import append_message
 
     _check_choice("channel", channel, CHANNELS)
@@ -148,12 +176,12 @@ def create_ticket(
         add_event(session, ticket, actor, "assigned", assignee_id=assignee_id, previous=None)
     if message.channel is None:
         message.channel = channel
-    append_message(session, actor, ticket, message, on_behalf_of=requester)
+    first = append_message(session, actor, ticket, message, on_behalf_of=requester)
     record(session, actor, "ticket.create", "ticket", ticket.id, None, snapshot(ticket))
     emit(session, "ticket.created", {"ticket_id": ticket.id, "requester_id": requester.id})
     run_ticket_created_hooks(session, ticket)
     index_ticket(session, ticket.id)
-    return ticket
+    return ticket, first
 
 
 def update_ticket(
