@@ -50,14 +50,12 @@ def get_customer(session: Session, actor: Actor, customer_id: int) -> Customer:
 
 def find_by_identity(session: Session, kind: str, value: str) -> Customer | None:
     """Look a customer up by any identity; a merged customer resolves to the survivor."""
-    ident = session.scalar(
-        select(CustomerIdentity).where(
-            CustomerIdentity.kind == kind, CustomerIdentity.value == normalize(kind, value)
-        )
+    customer = session.scalar(  # one query for identity and customer (email intake asks per mail)
+        select(Customer)
+        .join(CustomerIdentity, CustomerIdentity.customer_id == Customer.id)
+        .where(CustomerIdentity.kind == kind, CustomerIdentity.value == normalize(kind, value))
+        .options(selectinload(Customer.identities), selectinload(Customer.organization))
     )
-    if ident is None:
-        return None
-    customer = _load(session, ident.customer_id)
     while customer is not None and customer.merged_into_id is not None:
         customer = _load(session, customer.merged_into_id)
     return customer

@@ -180,7 +180,7 @@ def open_ticket(
     record(session, actor, "ticket.create", "ticket", ticket.id, None, snapshot(ticket))
     emit(session, "ticket.created", {"ticket_id": ticket.id, "requester_id": requester.id})
     run_ticket_created_hooks(session, ticket)
-    index_ticket(session, ticket.id)
+    index_ticket(session, ticket.id, ticket.subject)
     return ticket, first
 
 
