@@ -120,6 +120,7 @@ def create_customer(
         language=language,
         attributes=attributes or {},
         notes=notes,
+        identities=[],  # known to be empty: adding the first one need not load the collection
     )
     session.add(customer)
     session.flush()

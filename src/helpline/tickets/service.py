@@ -167,6 +167,8 @@ def open_ticket(
         status="open" if assignee_id else "new",
         created_at=now,
         updated_at=now,
+        # as the first message will set it (written with the row: no UPDATE right after the INSERT)
+        last_customer_message_at=now if actor.is_customer or not message.internal else None,
     )
     ticket.tag_rows = [TicketTag(tag=t) for t in normalize_tags(tags or [])]
     session.add(ticket)
@@ -176,7 +178,7 @@ def open_ticket(
         add_event(session, ticket, actor, "assigned", assignee_id=assignee_id, previous=None)
     if message.channel is None:
         message.channel = channel
-    first = append_message(session, actor, ticket, message, on_behalf_of=requester)
+    first = append_message(session, actor, ticket, message, on_behalf_of=requester, at=now)
     record(session, actor, "ticket.create", "ticket", ticket.id, None, snapshot(ticket))
     emit(session, "ticket.created", {"ticket_id": ticket.id, "requester_id": requester.id})
     run_ticket_created_hooks(session, ticket)
