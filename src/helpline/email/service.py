@@ -267,32 +267,41 @@ def process_inbound(session: Session, inbound_id: int, mailboxes: list[Mailbox] 
             team_id=mailbox.team_id if mailbox else None,
         )
         is_new = True
-    references = parsed.in_reply_to + parsed.references
-    remember(session, ticket.id, parsed.message_id, references, "inbound", new_ticket=match is None)
     ours = {mailbox.address} if mailbox else set()
     copied = [(n, a) for n, a in parsed.cc + parsed.to if a and a not in ours and a != parsed.from_address]
     if match is not None and match.ticket.requester_id != requester.id and parsed.from_address:
         copied.append((parsed.from_name or "", parsed.from_address))  # a Cc'd person who replied
     participants = dict((a, (n, a)) for n, a in copied)
-    for name, address in participants.values():
-        # a ticket made just now has no participants to look up yet
-        if match is None or session.get(TicketParticipant, (ticket.id, address)) is None:
-            session.add(TicketParticipant(ticket_id=ticket.id, address=address, name=name or ""))
-    # all of the row's changes at once: one UPDATE
-    inbound.status, inbound.ticket_id, inbound.message_row_id = "processed", ticket.id, row.id
-    inbound.processed_at, inbound.mailbox_id = utcnow(), mailbox.id if mailbox else None
+
+    def record_thread() -> None:
+        references = parsed.in_reply_to + parsed.references
+        remember(session, ticket.id, parsed.message_id, references, "inbound", new_ticket=match is None)
+        for name, address in participants.values():
+            # a ticket made just now has no participants to look up yet
+            if match is None or session.get(TicketParticipant, (ticket.id, address)) is None:
+                session.add(TicketParticipant(ticket_id=ticket.id, address=address, name=name or ""))
+
+    # A ticket opened just now: the acknowledgement is given its participants and Message-ID, and
+    # they are written after it, in one flush with it. Otherwise they are written first, so the
+    # acknowledgement of a follow-up finds them.
+    if match is not None:
+        record_thread()
     quiet = parsed.is_auto_reply or parsed.is_list_mail or not parsed.from_address
     if is_new and not quiet and (mailbox is None or mailbox.auto_acknowledge) and CONFIG.relay_url:
         if recent >= ACK_LIMIT_PER_HOUR:
             inbound.note = "no acknowledgement: sender over the hourly limit"
-            return
-        team = mailbox.name if mailbox and mailbox.name else "Support"
-        subject, body = render_acknowledgement(ticket, requester.language, team)
-        # a ticket opened just now: its participants and its one Message-ID are known here
-        known = (list(participants), parsed.message_id) if match is None else None
-        queue_email(session, ticket, text=body, kind="acknowledgement", subject=subject, known=known)
+        else:
+            team = mailbox.name if mailbox and mailbox.name else "Support"
+            subject, body = render_acknowledgement(ticket, requester.language, team)
+            known = (list(participants), parsed.message_id) if match is None else None
+            queue_email(session, ticket, text=body, kind="acknowledgement", subject=subject, known=known)
     elif quiet:
         inbound.note = "no acknowledgement: automatic, list or sender-less mail"
+    if match is None:
+        record_thread()
+    # all of the row's changes at once: one UPDATE
+    inbound.status, inbound.ticket_id, inbound.message_row_id = "processed", ticket.id, row.id
+    inbound.processed_at, inbound.mailbox_id = utcnow(), mailbox.id if mailbox else None
 
 
 def _keep_unreadable(session: Session, inbound_id: int, error: Exception) -> None:
