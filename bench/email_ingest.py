@@ -51,7 +51,8 @@ from helpline.outbox import handlers as _handlers  # noqa: F401  (registers the 
 from helpline.outbox.models import OutboxItem
 from helpline.outbox.runner import OutboxRunner
 
-PG_BASE = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+# the server (and a database on it to connect to) where throwaway bench databases are made
+PG_BASE = os.environ.get("HELPLINE_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 SHARED = Path(os.environ.get("HELPLINE_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 
 
