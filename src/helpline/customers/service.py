@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from helpline.accounts.models import ApiToken
 from helpline.audit.service import changes, record
@@ -50,11 +50,17 @@ def get_customer(session: Session, actor: Actor, customer_id: int) -> Customer:
 
 def find_by_identity(session: Session, kind: str, value: str) -> Customer | None:
     """Look a customer up by any identity; a merged customer resolves to the survivor."""
-    customer = session.scalar(  # one query for identity and customer (email intake asks per mail)
-        select(Customer)
-        .join(CustomerIdentity, CustomerIdentity.customer_id == Customer.id)
-        .where(CustomerIdentity.kind == kind, CustomerIdentity.value == normalize(kind, value))
-        .options(selectinload(Customer.identities), selectinload(Customer.organization))
+    # one query for the identity, its customer and all of the customer's identities (email intake
+    # asks for every mail)
+    customer = (
+        session.execute(
+            select(Customer)
+            .join(CustomerIdentity, CustomerIdentity.customer_id == Customer.id)
+            .where(CustomerIdentity.kind == kind, CustomerIdentity.value == normalize(kind, value))
+            .options(joinedload(Customer.identities), selectinload(Customer.organization))
+        )
+        .unique()
+        .scalar_one_or_none()
     )
     while customer is not None and customer.merged_into_id is not None:
         customer = _load(session, customer.merged_into_id)
