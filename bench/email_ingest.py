@@ -251,6 +251,8 @@ def run(
                 accept_seconds = send_all(server.address[1], messages, accepted=accepted)
                 end_to_end = drained = 0.0
                 while not drained:
+                    if any(proc.poll() is not None for proc in procs):
+                        raise RuntimeError("a worker process died; see its output above")
                     processed, sends, rest = _state(db)
                     progress(processed, n, "processing")
                     now = time.perf_counter() - start
