@@ -9,10 +9,14 @@ Measures, in one run and on one machine:
   * acknowledgement latency: from our 250 to the acknowledgement reaching the relay.
 
 By default the whole product runs, as under ``helpline serve`` (SLA clocks, routing, escalation
-rules, enrichment); ``--features email`` runs the email pipeline alone.
+rules, enrichment); ``--features email`` runs the email pipeline alone. By default the outbox runner
+works in this process, as ``helpline serve``'s embedded worker does; ``--workers N`` runs it in N
+worker processes instead (``HELPLINE_EMBEDDED_WORKER=false`` plus ``helpline worker``), while this
+process keeps the SMTP server, the sending clients and the relay.
 
 Usage: python bench/email_ingest.py [--messages 1000] [--backend sqlite|postgresql|both]
-                                    [--database-url URL] [--features all|email] [--json]
+                                    [--database-url URL] [--features all|email] [--workers N]
+                                    [--json]
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import random
 import re
 import resource
 import smtplib
+import subprocess
 import sys
 import tempfile
 import threading
@@ -46,7 +51,8 @@ from helpline.outbox import handlers as _handlers  # noqa: F401  (registers the 
 from helpline.outbox.models import OutboxItem
 from helpline.outbox.runner import OutboxRunner
 
-PG_BASE = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+# the server (and a database on it to connect to) where throwaway bench databases are made
+PG_BASE = os.environ.get("HELPLINE_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 SHARED = Path(os.environ.get("HELPLINE_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 
 
@@ -157,6 +163,32 @@ def drop(url: str) -> None:
         admin.dispose()
 
 
+def _load_features(features: str, data_dir: Path) -> None:
+    if features == "all":
+        import helpline.app  # noqa: F401  (every feature's hooks and jobs, as under serve)
+        from helpline.assist import enrich
+
+        enrich.configure(data_dir=data_dir)
+
+
+def worker_main(url: str, relay_url: str, features: str, data_dir: str) -> None:
+    """One worker process, as ``helpline worker`` runs it (the same features as the bench)."""
+    db = Database(url)
+    _load_features(features, Path(data_dir))
+    outbound.configure(relay_url, "support@shop.test")
+    runner = OutboxRunner(db)
+    try:
+        runner.run_forever()
+    except KeyboardInterrupt:
+        runner.stop()
+
+
+def _start_workers(count: int, url: str, relay_url: str, features: str, data_dir: Path) -> list[Any]:
+    here = str(Path(__file__).resolve())  # the children inherit PYTHONPATH: the same Helpline
+    argv = [sys.executable, here, "--worker-process", url, relay_url, features, str(data_dir)]
+    return [subprocess.Popen(argv) for _ in range(count)]
+
+
 def _state(db: Database) -> tuple[int, int, int]:
     """(messages processed, acknowledgement sends still to go, side effects still to go)."""
     busy = ("pending", "processing")
@@ -178,7 +210,9 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
-def run(n: int, backend: str, url: str | None = None, features: str = "all") -> dict[str, Any]:
+def run(
+    n: int, backend: str, url: str | None = None, features: str = "all", workers: int = 0
+) -> dict[str, Any]:
     messages = corpus(n)
     sink = CountingSink()
     sink_port = free_port()
@@ -186,7 +220,9 @@ def run(n: int, backend: str, url: str | None = None, features: str = "all") -> 
     sink_ctl.start()
     accepted: dict[str, float] = {}
     try:
+        cpu = time.process_time()
         sink_seconds = send_all(sink_port, messages)
+        sink_cpu = time.process_time() - cpu
         with tempfile.TemporaryDirectory() as tmp:
             own_db = url is None
             url = url or database(backend, Path(tmp))
@@ -194,26 +230,29 @@ def run(n: int, backend: str, url: str | None = None, features: str = "all") -> 
             try:
                 upgrade(url)
                 db = Database(url)
-                if features == "all":
-                    import helpline.app  # noqa: F401  (every feature's hooks and jobs, as under serve)
-                    from helpline.assist import enrich
-
-                    enrich.configure(data_dir=Path(tmp))
+                _load_features(features, Path(tmp))
                 with db.transaction() as session:  # the address the bench writes to, as in a real setup
                     session.add(Mailbox(address="support@shop.test", name="Shop Support"))
                 relay = CountingSink()
                 relay_port = free_port()
                 relay_ctl = LenientController(relay, hostname="127.0.0.1", port=relay_port)
                 relay_ctl.start()
-                outbound.configure(f"smtp://127.0.0.1:{relay_port}", "support@shop.test")
+                relay_url = f"smtp://127.0.0.1:{relay_port}"
+                outbound.configure(relay_url, "support@shop.test")
                 runner = OutboxRunner(db, name="bench")
-                runner.start_thread()
+                procs = _start_workers(workers, url, relay_url, features, Path(tmp))
+                if not workers:
+                    runner.start_thread()
                 server = InboundSMTPServer(db, f"127.0.0.1:{free_port()}")
                 server.start()
+                children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+                cpu = time.process_time()
                 start = time.perf_counter()
                 accept_seconds = send_all(server.address[1], messages, accepted=accepted)
                 end_to_end = drained = 0.0
                 while not drained:
+                    if any(proc.poll() is not None for proc in procs):
+                        raise RuntimeError("a worker process died; see its output above")
                     processed, sends, rest = _state(db)
                     progress(processed, n, "processing")
                     now = time.perf_counter() - start
@@ -222,8 +261,16 @@ def run(n: int, backend: str, url: str | None = None, features: str = "all") -> 
                     if end_to_end and not rest:
                         drained = now
                     time.sleep(0.05)
+                own_cpu = time.process_time() - cpu
                 server.stop()
                 runner.stop()
+                for proc in procs:
+                    proc.terminate()
+                    proc.wait(30)
+                children = resource.getrusage(resource.RUSAGE_CHILDREN)
+                workers_cpu = sum(
+                    getattr(children, f) - getattr(children_before, f) for f in ("ru_utime", "ru_stime")
+                )
                 relay_ctl.stop()
                 with db.read_sessions() as s:
                     acks_queued = s.scalar(
@@ -239,6 +286,7 @@ def run(n: int, backend: str, url: str | None = None, features: str = "all") -> 
     return {
         "backend": backend,
         "features": features,
+        "workers": workers,
         "messages": n,
         "sink_accept_per_s": round(n / sink_seconds, 1),
         "helpline_accept_per_s": round(n / accept_seconds, 1),
@@ -250,6 +298,10 @@ def run(n: int, backend: str, url: str | None = None, features: str = "all") -> 
         "ack_latency_p50_s": round(_percentile(latency, 0.5), 3),
         "ack_latency_p95_s": round(_percentile(latency, 0.95), 3),
         "ack_latency_max_s": round(max(latency, default=float("nan")), 3),
+        # CPU per message: the sink's phase (senders and sink, one process) against Helpline's
+        # (senders, SMTP server, relay and, with --workers, the worker processes), until drained
+        "sink_cpu_ms_per_message": round(sink_cpu / n * 1000, 2),
+        "helpline_cpu_ms_per_message": round((own_cpu + workers_cpu) / n * 1000, 2),
         "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "load_average": " ".join(f"{x:.2f}" for x in os.getloadavg()),
     }
@@ -265,13 +317,23 @@ def main() -> None:
         "--database-url", help="an existing, empty database to run in (instead of a throwaway one)"
     )
     parser.add_argument("--features", choices=["all", "email"], default="all")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="run the outbox in N worker processes instead of in this process (default 0)",
+    )
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--worker-process", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.worker_process:
+        worker_main(*args.worker_process)
+        return
     if args.database_url:
-        results = [run(args.messages, "", args.database_url, args.features)]
+        results = [run(args.messages, "", args.database_url, args.features, args.workers)]
     else:
         backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
-        results = [run(args.messages, b, None, args.features) for b in backends]
+        results = [run(args.messages, b, None, args.features, args.workers) for b in backends]
     if args.json:
         print(json.dumps(results, indent=2))
         return

@@ -169,3 +169,32 @@ def test_webhook_input_is_validated(world: World) -> None:
     )
     assert unknown.status_code == 422 and "ticket.eaten" in unknown.json()["detail"]
     assert world.agent.post("/api/v1/webhooks", json={"url": "https://example.com/x"}).status_code == 403
+
+
+def test_background_jobs_wait_for_a_quiet_moment_but_not_for_ever(db: Database) -> None:
+    from helpline.outbox import runner as runner_module
+    from helpline.outbox.service import enqueue
+
+    runner_module.handler("test.background", background=True)(lambda _db, _job: None)
+    runner_module.handler("test.ordinary")(lambda _db, _job: None)
+    try:
+        with db.transaction() as s:
+            enqueue(s, "test.background", {"name": "enrich"})
+            enqueue(s, "test.ordinary", {"name": "intake 1"})
+            enqueue(s, "test.ordinary", {"name": "intake 2"})
+        runner = _runner(db)
+        # the older background job goes after the ordinary ones while they keep the runner busy
+        assert [j.payload["name"] for j in runner.claim(limit=2)] == ["intake 1", "intake 2"]
+        assert [j.payload["name"] for j in runner.claim(limit=2)] == ["enrich"]
+
+        with db.transaction() as s:
+            waited = enqueue(s, "test.background", {"name": "enrich, waited"})
+            enqueue(s, "test.ordinary", {"name": "intake 3"})
+            s.flush()
+            waited.available_at = utcnow() - runner_module.BACKGROUND_GRACE - dt.timedelta(seconds=1)
+        # once it has waited long enough it takes its turn by age
+        assert [j.payload["name"] for j in runner.claim(limit=1)] == ["enrich, waited"]
+    finally:
+        for kind in ("test.background", "test.ordinary"):
+            runner_module.HANDLERS.pop(kind, None)
+            runner_module.BACKGROUND.discard(kind)

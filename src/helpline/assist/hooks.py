@@ -60,7 +60,7 @@ def _refresh_policies(session: Session, insights: Sequence[MessageInsight | None
             refresh_ticket_sla(session, ticket)
 
 
-@handler(ENRICH_JOB)
+@handler(ENRICH_JOB, background=True)
 def enrich_job(db: Database, job: Job) -> None:
     with db.transaction() as session:
         insight = enrich_message(session, int(job.payload["message_id"]))

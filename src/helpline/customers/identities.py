@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -13,7 +14,9 @@ _PHONE = re.compile(r"^\+?[0-9]{5,20}$")
 _SOCIAL = re.compile(r"^[a-z0-9_.-]{1,30}:[^\s:]{1,100}$")
 
 
+@lru_cache(maxsize=4096)
 def normalize_email(value: str, field: str = "email") -> str:
+    """The canonical form of an address (cached: email intake asks for the same senders all day)."""
     try:
         result = validate_email(value.strip(), check_deliverability=False, test_environment=True)
     except EmailNotValidError as error:

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from helpline.accounts.models import ApiToken
 from helpline.audit.service import changes, record
@@ -51,14 +51,18 @@ def get_customer(session: Session, actor: Actor, customer_id: int) -> Customer:
 
 def find_by_identity(session: Session, kind: str, value: str) -> Customer | None:
     """Look a customer up by any identity; a merged customer resolves to the survivor."""
-    ident = session.scalar(
-        select(CustomerIdentity).where(
-            CustomerIdentity.kind == kind, CustomerIdentity.value == normalize(kind, value)
+    # one query for the identity, its customer and all of the customer's identities (email intake
+    # asks for every mail)
+    customer = (
+        session.execute(
+            select(Customer)
+            .join(CustomerIdentity, CustomerIdentity.customer_id == Customer.id)
+            .where(CustomerIdentity.kind == kind, CustomerIdentity.value == normalize(kind, value))
+            .options(joinedload(Customer.identities), selectinload(Customer.organization))
         )
+        .unique()
+        .scalar_one_or_none()
     )
-    if ident is None:
-        return None
-    customer = _load(session, ident.customer_id)
     while customer is not None and customer.merged_into_id is not None:
         customer = _load(session, customer.merged_into_id)
     return customer
@@ -123,6 +127,7 @@ def create_customer(
         language=language,
         attributes=attributes or {},
         notes=notes,
+        identities=[],  # known to be empty: adding the first one need not load the collection
     )
     session.add(customer)
     session.flush()

@@ -78,17 +78,11 @@ def _expected(ticket: Ticket, lang: str) -> str:
     session = object_session(ticket)
     if session is not None:
         from helpline.sla.models import BusinessHours, TicketSla
-        from helpline.sla.queries import first_response_due
 
-        due = first_response_due(session, ticket.id)
-        if due is not None:
-            state = session.get(TicketSla, ticket.id)
-            hours = (
-                session.get(BusinessHours, state.business_hours_id)
-                if state and state.business_hours_id
-                else None
-            )
-            return expected_by(due, hours.timezone if hours else "UTC", lang)
+        state = session.get(TicketSla, ticket.id)  # one look-up: the due time and the calendar
+        if state is not None and state.first_response_due_at is not None:
+            hours = session.get(BusinessHours, state.business_hours_id) if state.business_hours_id else None
+            return expected_by(state.first_response_due_at, hours.timezone if hours else "UTC", lang)
     return EXPECTED[lang][ticket.priority]
 
 

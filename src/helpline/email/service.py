@@ -34,7 +34,7 @@ from helpline.outbox.runner import Job, batch_handler, handler
 from helpline.outbox.service import enqueue
 from helpline.tickets.conversation import add_message
 from helpline.tickets.models import Message, Ticket
-from helpline.tickets.service import NewAttachment, NewMessage, add_event, create_ticket
+from helpline.tickets.service import NewAttachment, NewMessage, add_event, create_ticket, open_ticket
 
 log = logging.getLogger(__name__)
 INGEST = "email.ingest"
@@ -227,11 +227,13 @@ def process_inbound(session: Session, inbound_id: int, mailboxes: list[Mailbox] 
     if inbound is None or inbound.status != "stored":
         return  # already handled: processing is idempotent
     parsed = parse_message(inbound.raw)
-    inbound.processed_at = utcnow()
     if parsed.is_bounce:
+        inbound.processed_at = utcnow()
         _handle_bounce(session, parsed, inbound)
         return
     mailbox = _mailbox(session, inbound.envelope_to + [a for _, a in parsed.to + parsed.cc], mailboxes)
+    # Known before the ticket is made: its hooks read it (the answer bot answers only for mailboxes
+    # that have it switched on, kb/email_bot.py).
     inbound.mailbox_id = mailbox.id if mailbox else None
     requester = _requester(session, parsed)
     reply = split_reply(parsed.text or "")
@@ -258,7 +260,7 @@ def process_inbound(session: Session, inbound_id: int, mailboxes: list[Mailbox] 
         assert ticket is not None
         is_new = ticket.id != match.ticket.id  # a follow-up to a closed ticket
     else:
-        ticket = create_ticket(
+        ticket, row = open_ticket(
             session,
             SYSTEM,
             subject=parsed.subject or "(no subject)",
@@ -267,32 +269,42 @@ def process_inbound(session: Session, inbound_id: int, mailboxes: list[Mailbox] 
             channel="email",
             team_id=mailbox.team_id if mailbox else None,
         )
-        first = session.scalars(
-            select(Message).where(Message.ticket_id == ticket.id).order_by(Message.id)
-        ).first()
-        assert first is not None
-        row = first
         is_new = True
-    remember(session, ticket.id, parsed.message_id, parsed.in_reply_to + parsed.references, "inbound")
     ours = {mailbox.address} if mailbox else set()
     copied = [(n, a) for n, a in parsed.cc + parsed.to if a and a not in ours and a != parsed.from_address]
     if match is not None and match.ticket.requester_id != requester.id and parsed.from_address:
         copied.append((parsed.from_name or "", parsed.from_address))  # a Cc'd person who replied
-    for name, address in dict((a, (n, a)) for n, a in copied).values():
-        # a ticket made just now has no participants to look up yet
-        if match is None or session.get(TicketParticipant, (ticket.id, address)) is None:
-            session.add(TicketParticipant(ticket_id=ticket.id, address=address, name=name or ""))
-    inbound.status, inbound.ticket_id, inbound.message_row_id = "processed", ticket.id, row.id
+    participants = dict((a, (n, a)) for n, a in copied)
+
+    def record_thread() -> None:
+        references = parsed.in_reply_to + parsed.references
+        remember(session, ticket.id, parsed.message_id, references, "inbound", new_ticket=match is None)
+        for name, address in participants.values():
+            # a ticket made just now has no participants to look up yet
+            if match is None or session.get(TicketParticipant, (ticket.id, address)) is None:
+                session.add(TicketParticipant(ticket_id=ticket.id, address=address, name=name or ""))
+
+    # A ticket opened just now: the acknowledgement is given its participants and Message-ID, and
+    # they are written after it, in one flush with it. Otherwise they are written first, so the
+    # acknowledgement of a follow-up finds them.
+    if match is not None:
+        record_thread()
     quiet = parsed.is_auto_reply or parsed.is_list_mail or not parsed.from_address
     if is_new and not quiet and (mailbox is None or mailbox.auto_acknowledge) and CONFIG.relay_url:
         if recent >= ACK_LIMIT_PER_HOUR:
             inbound.note = "no acknowledgement: sender over the hourly limit"
-            return
-        team = mailbox.name if mailbox and mailbox.name else "Support"
-        subject, body = render_acknowledgement(ticket, requester.language, team)
-        queue_email(session, ticket, text=body, kind="acknowledgement", subject=subject)
+        else:
+            team = mailbox.name if mailbox and mailbox.name else "Support"
+            subject, body = render_acknowledgement(ticket, requester.language, team)
+            known = (list(participants), parsed.message_id) if match is None else None
+            queue_email(session, ticket, text=body, kind="acknowledgement", subject=subject, known=known)
     elif quiet:
         inbound.note = "no acknowledgement: automatic, list or sender-less mail"
+    if match is None:
+        record_thread()
+    # all of the row's changes at once: one UPDATE
+    inbound.status, inbound.ticket_id, inbound.message_row_id = "processed", ticket.id, row.id
+    inbound.processed_at = utcnow()
 
 
 def _keep_unreadable(session: Session, inbound_id: int, error: Exception) -> None:
@@ -371,15 +383,18 @@ def _ingest_chunk(db: Database, jobs: Sequence[Job]) -> int:
     started = time.monotonic()
     done = 0
     with db.transaction() as session:
-        session.scalars(
+        # Into the identity map, raw bytes included: one query for the chunk. The session holds
+        # loaded rows only weakly, so keep them referenced until the chunk is done.
+        rows = session.scalars(
             select(InboundEmail).where(InboundEmail.id.in_(ids)).options(undefer(InboundEmail.raw))
-        ).all()  # into the identity map, raw bytes included: one query for the chunk
+        ).all()
         boxes = list(session.scalars(select(Mailbox).where(Mailbox.active.is_(True)).order_by(Mailbox.id)))
         for inbound_id in ids:
             process_inbound(session, inbound_id, boxes)
             done += 1
             if ACCEPTING.waiting or time.monotonic() - started > CHUNK_SECONDS:
                 break
+    del rows
     return done
 
 

@@ -112,20 +112,31 @@ def find_ticket(
     return None
 
 
-def remember(session: Session, ticket_id: int, own: str | None, referenced: list[str], kind: str) -> None:
-    """Record Message-IDs against a ticket so later replies (and early children) find it."""
+def remember(
+    session: Session,
+    ticket_id: int,
+    own: str | None,
+    referenced: list[str],
+    kind: str,
+    *,
+    new_ticket: bool = False,
+) -> None:
+    """Record Message-IDs against a ticket so later replies (and early children) find it
+    (``new_ticket``: the ticket was opened just now, so it has none yet to look up)."""
     wanted = [(i, kind) for i in clean_ids([own] if own else [])]
     wanted += [(i, "referenced") for i in clean_ids(referenced)]
     if not wanted:
         return
-    known = set(
-        session.scalars(
-            select(EmailReference.message_id).where(
-                EmailReference.ticket_id == ticket_id,
-                EmailReference.message_id.in_([i for i, _ in wanted]),
+    known: set[str] = set()
+    if not new_ticket:
+        known.update(
+            session.scalars(
+                select(EmailReference.message_id).where(
+                    EmailReference.ticket_id == ticket_id,
+                    EmailReference.message_id.in_([i for i, _ in wanted]),
+                )
             )
         )
-    )
     for message_id, how in wanted:
         if message_id not in known:
             session.add(EmailReference(message_id=message_id, ticket_id=ticket_id, kind=how))

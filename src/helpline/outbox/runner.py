@@ -8,7 +8,9 @@ lease that expires, and the row is delivered again by whoever claims it next.
 A kind may also register a batch handler, which gets every claimed job of that kind at once (one
 transaction, one SMTP connection…). If the batch handler raises, each job is retried on its own
 through the kind's plain handler, so one bad item never fails its batch-mates. Urgent kinds
-(acknowledgement emails) are claimed before everything else that is due.
+(acknowledgement emails) are claimed before everything else that is due; background kinds
+(enrichment) after it, until they have waited ``BACKGROUND_GRACE``: then they take their turn by
+age like any other job, so a steady stream of mail delays them but never starves them.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, event, or_, select, true, update
+from sqlalchemy import ColumnElement, and_, event, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from helpline.core.db import Database, utcnow
@@ -49,15 +51,20 @@ BatchHandler = Callable[[Database, Sequence[Job]], Sequence[BaseException | None
 HANDLERS: dict[str, Handler] = {}
 BATCH_HANDLERS: dict[str, BatchHandler] = {}
 URGENT: set[str] = set()
+BACKGROUND: set[str] = set()
+BACKGROUND_GRACE = dt.timedelta(seconds=30)
 
 
-def handler(kind: str, *, urgent: bool = False) -> Callable[[Handler], Handler]:
-    """Register the handler of ``kind``; ``urgent`` kinds are claimed before all others."""
+def handler(kind: str, *, urgent: bool = False, background: bool = False) -> Callable[[Handler], Handler]:
+    """Register the handler of ``kind``; ``urgent`` kinds are claimed before all others,
+    ``background`` kinds after all others (for up to ``BACKGROUND_GRACE``)."""
 
     def register(fn: Handler) -> Handler:
         HANDLERS[kind] = fn
         if urgent:
             URGENT.add(kind)
+        if background:
+            BACKGROUND.add(kind)
         return fn
 
     return register
@@ -106,7 +113,12 @@ class OutboxRunner:
             and_(OutboxItem.status == "pending", OutboxItem.available_at <= now),
             and_(OutboxItem.status == "processing", OutboxItem.locked_until < now),
         )
-        urgent = sorted(URGENT)
+        urgent, background = sorted(URGENT), sorted(BACKGROUND - URGENT)
+        # in the ordinary turn: every kind but the urgent ones, background kinds once they waited
+        ordinary: ColumnElement[bool] = OutboxItem.kind.not_in(urgent) if urgent else true()
+        if background:
+            waited = OutboxItem.available_at <= now - BACKGROUND_GRACE
+            ordinary = and_(ordinary, or_(OutboxItem.kind.not_in(background), waited))
 
         def pick(session: Session, where: Any, n: int) -> list[int]:
             stmt = select(OutboxItem.id).where(due, where).order_by(OutboxItem.id).limit(n)
@@ -117,7 +129,13 @@ class OutboxRunner:
         with self.db.transaction() as session:
             ids = pick(session, OutboxItem.kind.in_(urgent), limit) if urgent else []
             if len(ids) < limit:
-                ids += pick(session, OutboxItem.kind.not_in(urgent) if urgent else true(), limit - len(ids))
+                ids += pick(session, ordinary, limit - len(ids))
+            if len(ids) < limit and background:  # room left: the background kinds fill it
+                ids += pick(
+                    session,
+                    and_(OutboxItem.kind.in_(background), OutboxItem.id.not_in(ids)),
+                    limit - len(ids),
+                )
             if not ids:
                 return []
             stmt = (

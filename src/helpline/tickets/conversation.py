@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import mimetypes
 import re
@@ -64,6 +65,7 @@ def append_message(
     *,
     on_behalf_of: Customer | None = None,
     max_attachment_bytes: int = 20 * 1024 * 1024,
+    at: dt.datetime | None = None,
 ) -> Message:
     """Write one message row (and its attachments). Callers handle status and audit."""
     _check(message, max_attachment_bytes)
@@ -86,7 +88,7 @@ def append_message(
         text=message.text,
         full_text=message.full_text if message.full_text is not None else message.text,
         meta=message.meta,
-        created_at=utcnow(),
+        created_at=at or utcnow(),
     )
     session.add(row)
     session.flush()

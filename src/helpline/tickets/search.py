@@ -14,8 +14,9 @@ from helpline.tickets.models import Message, Ticket
 MAX_TERMS = 12
 
 
-def _document(session: Session, ticket_id: int) -> tuple[str, str]:
-    subject = session.scalar(select(Ticket.subject).where(Ticket.id == ticket_id)) or ""
+def _document(session: Session, ticket_id: int, subject: str | None = None) -> tuple[str, str]:
+    if subject is None:
+        subject = session.scalar(select(Ticket.subject).where(Ticket.id == ticket_id)) or ""
     conversation = select(Ticket.id).where((Ticket.id == ticket_id) | (Ticket.merged_into_id == ticket_id))
     rows = session.execute(
         select(Message.internal, Message.full_text)
@@ -27,8 +28,9 @@ def _document(session: Session, ticket_id: int) -> tuple[str, str]:
     return "\n".join(public), "\n".join(internal)
 
 
-def index_ticket(session: Session, ticket_id: int) -> None:
-    public, internal = _document(session, ticket_id)
+def index_ticket(session: Session, ticket_id: int, subject: str | None = None) -> None:
+    """(Re)index a ticket's text; ``subject`` when the caller holds the ticket (saves reading it)."""
+    public, internal = _document(session, ticket_id, subject)
     params = {"id": ticket_id, "public": public, "internal": internal}
     if session.get_bind().dialect.name == "sqlite":
         session.execute(text("DELETE FROM ticket_search WHERE rowid = :id"), {"id": ticket_id})

@@ -18,7 +18,7 @@ from helpline.customers.models import Customer
 from helpline.outbox.service import emit
 from helpline.tickets.access import get_visible_ticket
 from helpline.tickets.hooks import run_ticket_changed_hooks, run_ticket_created_hooks
-from helpline.tickets.models import CHANNELS, PRIORITIES, STATUSES, Ticket, TicketEvent, TicketTag
+from helpline.tickets.models import CHANNELS, PRIORITIES, STATUSES, Message, Ticket, TicketEvent, TicketTag
 from helpline.tickets.search import index_ticket
 
 _TAG = re.compile(r"^[a-z0-9][a-z0-9_.:-]{0,63}$")
@@ -112,6 +112,34 @@ def create_ticket(
     team_id: int | None = None,
     assignee_id: int | None = None,
 ) -> Ticket:
+    return open_ticket(
+        session,
+        actor,
+        subject=subject,
+        requester=requester,
+        message=message,
+        channel=channel,
+        priority=priority,
+        tags=tags,
+        team_id=team_id,
+        assignee_id=assignee_id,
+    )[0]
+
+
+def open_ticket(
+    session: Session,
+    actor: Actor,
+    *,
+    subject: str,
+    requester: Customer,
+    message: NewMessage,
+    channel: str = "api",
+    priority: str = "normal",
+    tags: list[str] | None = None,
+    team_id: int | None = None,
+    assignee_id: int | None = None,
+) -> tuple[Ticket, Message]:
+    """``create_ticket``, also returning the first message (so a channel need not look it up)."""
     from helpline.tickets.conversation import append_message
 
     _check_choice("channel", channel, CHANNELS)
@@ -139,6 +167,8 @@ def create_ticket(
         status="open" if assignee_id else "new",
         created_at=now,
         updated_at=now,
+        # as the first message will set it (written with the row: no UPDATE right after the INSERT)
+        last_customer_message_at=now if actor.is_customer or not message.internal else None,
     )
     ticket.tag_rows = [TicketTag(tag=t) for t in normalize_tags(tags or [])]
     session.add(ticket)
@@ -148,12 +178,12 @@ def create_ticket(
         add_event(session, ticket, actor, "assigned", assignee_id=assignee_id, previous=None)
     if message.channel is None:
         message.channel = channel
-    append_message(session, actor, ticket, message, on_behalf_of=requester)
+    first = append_message(session, actor, ticket, message, on_behalf_of=requester, at=now)
     record(session, actor, "ticket.create", "ticket", ticket.id, None, snapshot(ticket))
     emit(session, "ticket.created", {"ticket_id": ticket.id, "requester_id": requester.id})
     run_ticket_created_hooks(session, ticket)
-    index_ticket(session, ticket.id)
-    return ticket
+    index_ticket(session, ticket.id, ticket.subject)
+    return ticket, first
 
 
 def update_ticket(
