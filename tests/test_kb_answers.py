@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from helpline.kb.bot import DEFAULT_THRESHOLD, AnswerBot, calibrate_threshold, excerpt
@@ -348,3 +349,18 @@ def test_dev_split_keeps_a_repeated_question_on_one_side() -> None:
     assert in_dev_half("Should I wear a mask?") == in_dev_half("  should I wear   a MASK? ")
     halves = [in_dev_half(f"question number {i}") for i in range(200)]
     assert 60 < sum(halves) < 140
+
+
+def test_the_ranking_reads_the_question_word_by_word_but_confidence_stays_calibrated(
+    index: HybridIndex,
+) -> None:
+    """Word pieces of the question are matched against titles to rank; the bot's confidence is the
+    fused score its threshold was calibrated on, whatever the order."""
+    question = "How long until my order is delivered?"
+    fused = index.base_scores(question)[0]
+    ranked = index.rerank(question, fused)
+    assert not np.array_equal(ranked, fused)
+    hits = index.search(question, k=3).hits
+    assert hits[0].article.id == "shipping" and hits[0].confidence == pytest.approx(float(fused[3]), abs=1e-5)
+    answer = AnswerBot(index).answer(question)
+    assert answer.article_id == "shipping" and answer.confidence == round(hits[0].confidence, 4)

@@ -84,3 +84,27 @@ class Encoder:
         result = np.empty_like(stacked)
         result[order] = stacked
         return result
+
+    def encode_tokens(self, texts: list[str]) -> list[Vectors]:
+        """Per text, the L2-normalised vectors of its word pieces (no [CLS]/[SEP], no punctuation),
+        for token-level matching ("late interaction"); one forward pass per batch of 16."""
+        out: list[Vectors] = []
+        for start in range(0, len(texts), 16):
+            enc = self._tokenizer.encode_batch([t or " " for t in texts[start : start + 16]])
+            ids = np.array([e.ids for e in enc], dtype=np.int64)
+            mask = np.array([e.attention_mask for e in enc], dtype=np.int64)
+            with self._run_lock:
+                hidden = self._session.run(
+                    None,
+                    {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)},
+                )[0]
+            for row, e in enumerate(enc):
+                keep = [
+                    i
+                    for i, (tok, m) in enumerate(zip(e.tokens, e.attention_mask, strict=True))
+                    if m and tok not in ("[CLS]", "[SEP]") and any(c.isalnum() for c in tok)
+                ]
+                vecs = hidden[row, keep] if keep else hidden[row, :1]
+                vecs = vecs / np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
+                out.append(vecs.astype(np.float32))
+        return out

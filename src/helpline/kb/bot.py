@@ -78,7 +78,7 @@ class AnswerBot:
             return self._decline(question, "no_articles", 0.0, [], result.seconds)
         cands = [Citation(h.article.id, h.article.title, round(h.score, 4)) for h in result.hits]
         best = result.hits[0]
-        confidence = float(min(max(best.score, 0.0), 1.0))
+        confidence = float(min(max(best.confidence, 0.0), 1.0))
         if confidence < self.threshold:
             return self._decline(question, "low_confidence", confidence, cands, result.seconds)
         passage, _ = self.index.best_passage(best.position, question, result.query_vector)

@@ -179,15 +179,17 @@ def _learned(
     q_idx = np.array([i for i, _ in owners])
     a_idx = np.array([p for _, p in owners])
     scores = base[test].copy()
+    kb_only = np.stack([index.rerank(queries[i].text, base[i]) for i in test])
     for row, i in enumerate(test):
         best = np.full(len(index), -1.0, dtype=np.float32)
         np.maximum.at(best, a_idx, qvecs[q_idx] @ qvecs[i])
-        scores[row] = (1.0 - w) * base[i] + w * np.maximum(best, base[i])
+        lifted = (1.0 - w) * base[i] + w * np.maximum(best, base[i])
+        scores[row] = index.rerank(queries[i].text, lifted.astype(np.float32))
     ids = [a.id for a in index.articles]
     held_out = [queries[i] for i in test]
     return {
         **_ranking_metrics(scores, ids, held_out),
-        "kb_only_same_queries": _ranking_metrics(base[test], ids, held_out),
+        "kb_only_same_queries": _ranking_metrics(kb_only, ids, held_out),
         "examples": len(labelled),
         "scored": len(test),
         "method": "examples = dev half (split by question text hash), scored on the test half",
@@ -222,7 +224,8 @@ def evaluate_answers(
     # Score matrices for the ranking metrics (the bot's own ranking, then the two baselines).
     bar = Progress(progress, "baselines")
     qvecs = encoder.encode([q.text for q in queries])
-    fused = np.stack([index.score_all(q.text, qvecs[i])[0] for i, q in enumerate(queries)])
+    base = np.stack([index.base_scores(q.text, qvecs[i])[0] for i, q in enumerate(queries)])
+    fused = np.stack([index.rerank(q.text, base[i]) for i, q in enumerate(queries)])
     tfidf = TfIdf([words(f"{a.title} {a.body}") for a in articles])
     tf_scores = np.stack([tfidf.score(words(q.text)) for q in queries])
     bar(1, 2)
@@ -256,6 +259,6 @@ def evaluate_answers(
         "baseline_tfidf": _ranking_metrics(tf_scores, ids, queries),
         "baseline_minilm": _ranking_metrics(plain_scores, ids, queries),
         "calibrated": _calibrated(top, correct, answerable),
-        "learned_questions": _learned(index, qvecs, fused, queries),
+        "learned_questions": _learned(index, qvecs, base, queries),
     }
     return report

@@ -10,7 +10,10 @@ Scores are kept on absolute scales so the bot can threshold them:
   words by character trigrams (typo tolerance);
 - ``learned``: optional example questions linked to articles (from agents or from bot answers the
   customer found helpful), compared to the question by cosine;
-- ``score`` = ``semantic + w_lexical * lexical``, lifted towards ``learned`` when that is higher.
+- ``confidence`` (``base_scores``) = ``semantic + w_lexical * lexical``, lifted towards ``learned``
+  when that is higher: what the bot's threshold applies to;
+- ``score`` (``rerank``), the ranking: the best candidates by confidence mixed with a word-piece
+  match of the question against their titles (MaxSim, ``w_title_tokens``).
 
 Weights were tuned on StackFAQ + CovidFAQ (see README.md beside this file). The index lives in
 memory: 1.5 KB per title, passage or article vector (384 float32) plus the postings.
@@ -40,6 +43,7 @@ ENCODE_BATCH = 4
 EXACT_LIMIT = 50_000  # passages; past this, search scores candidates only (SearchConfig.exact_limit)
 SEMANTIC_CANDIDATES = 300
 LEXICAL_CANDIDATES = 100
+TITLE_TOKEN_CACHE = 20_000  # titles whose word-piece vectors are kept (about 10 KB each)
 
 
 class TextEncoder(Protocol):
@@ -68,6 +72,8 @@ class SearchConfig:
     title_weight: float = 0.3
     w_lexical: float = 0.03
     w_learned: float = 0.5
+    w_title_tokens: float = 0.5
+    token_candidates: int = 30
     title_repeat: int = 2
     k1: float = 1.2
     b: float = 0.75
@@ -85,6 +91,7 @@ class Hit:
     score: float
     semantic: float
     lexical: float
+    confidence: float = 0.0  # the fused score the bot's threshold applies to (``base_scores``)
     passage: str = ""
 
 
@@ -126,6 +133,7 @@ class HybridIndex:
         self.title_vectors = every[: len(self.articles)]
         self.passage_vectors = every[len(self.articles) :]
         self.analysis.fresh = {}  # the texts were only needed to encode what the store lacked
+        self._title_token_cache: dict[int, npt.NDArray[np.float16]] = {}
         self.article_vectors: Vectors | None = None
         if len(self.passage_vectors) > c.exact_limit:
             means = np.add.reduceat(self.passage_vectors, self._starts, axis=0) / counts[:, None].astype(
@@ -248,7 +256,62 @@ class HybridIndex:
     def score_all(
         self, query: str, qvec: Vectors | None = None, allowed: npt.NDArray[np.bool_] | None = None
     ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32], npt.NDArray[np.float32], Vectors]:
-        """(fused, semantic, lexical) scores for every article, and the query vector.
+        """(ranking, semantic, lexical) scores for every article, and the query vector."""
+        fused, sem, lex, qvec = self.base_scores(query, qvec, allowed)
+        return self.rerank(query, fused, allowed), sem, lex, qvec
+
+    def rerank(
+        self, query: str, fused: npt.NDArray[np.float32], allowed: npt.NDArray[np.bool_] | None = None
+    ) -> npt.NDArray[np.float32]:
+        """The ranking score: the best ``token_candidates`` by ``fused`` get ``(1 - w) * fused + w *
+        token match`` of the question to their title, every other article ``(1 - w) * fused``.
+
+        The token match is MaxSim ("late interaction"): each word piece of the question takes its
+        best cosine to a word piece of the title, averaged over the question. It sees that "where
+        did the coronavirus come from" asks *where from* even when every title names the virus.
+        Without a token encoder (the bench's hashing one) the ranking is ``fused`` itself.
+        """
+        w = self.config.w_title_tokens
+        tokens = self._token_encoder()
+        if w <= 0 or tokens is None or not len(fused) or not query.strip():
+            return fused
+        pool = fused if allowed is None else np.where(allowed, fused, -np.inf)
+        count = min(self.config.token_candidates, int(np.isfinite(pool).sum()))
+        if count == 0:
+            return fused
+        cand = np.argpartition(-pool, count - 1)[:count]
+        question = tokens([" ".join(query.split())])[0]
+        titles = self._title_tokens(cand, tokens)
+        match = np.array([float((question @ t.T).max(axis=1).mean()) for t in titles], dtype=np.float32)
+        ranked = ((1.0 - w) * fused).astype(np.float32)
+        ranked[cand] += w * match
+        return ranked
+
+    def _token_encoder(self) -> Callable[[list[str]], list[Vectors]] | None:
+        encoder = self.encoder
+        if hasattr(encoder, "token_encoder"):  # a CachingEncoder: its inner encoder's, if any
+            found: Callable[[list[str]], list[Vectors]] | None = encoder.token_encoder
+            return found
+        return getattr(encoder, "encode_tokens", None)
+
+    def _title_tokens(
+        self, positions: npt.NDArray[np.int64], tokens: Callable[[list[str]], list[Vectors]]
+    ) -> list[Vectors]:
+        cache = self._title_token_cache
+        missing = [int(p) for p in positions if int(p) not in cache]
+        if missing:
+            if len(cache) + len(missing) > TITLE_TOKEN_CACHE:
+                cache.clear()
+            titles = [" ".join(self.articles[p].title.split()) or self.passages_of(p)[0] for p in missing]
+            for p, vecs in zip(missing, tokens(titles), strict=True):
+                cache[p] = vecs.astype(np.float16)
+        return [cache[int(p)].astype(np.float32) for p in positions]
+
+    def base_scores(
+        self, query: str, qvec: Vectors | None = None, allowed: npt.NDArray[np.bool_] | None = None
+    ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32], npt.NDArray[np.float32], Vectors]:
+        """(fused, semantic, lexical) scores for every article, and the query vector. ``fused`` is
+        what the bot's confidence threshold is calibrated on.
 
         On a large index (``article_vectors`` set) only candidates get a score; the others are
         ``-inf``. ``allowed`` restricts the candidates (articles outside it may still be scored).
@@ -297,16 +360,17 @@ class HybridIndex:
         n = len(self.articles)
         if n == 0 or not query.strip():
             return SearchResult([], np.zeros(384, dtype=np.float32), time.perf_counter() - started)
-        fused, sem, lex, qvec = self.score_all(query, qvec, allowed)
+        fused, sem, lex, qvec = self.base_scores(query, qvec, allowed)
+        ranked = self.rerank(query, fused, allowed)
         if allowed is not None:
-            fused = np.where(allowed, fused, -np.inf).astype(np.float32)
+            ranked = np.where(allowed, ranked, -np.inf).astype(np.float32)
         k = max(1, min(k, n))
-        top = np.argpartition(-fused, k - 1)[:k] if k < n else np.arange(n)
-        top = top[np.argsort(-fused[top], kind="stable")]
+        top = np.argpartition(-ranked, k - 1)[:k] if k < n else np.arange(n)
+        top = top[np.argsort(-ranked[top], kind="stable")]
         hits = [
-            Hit(self.articles[i], int(i), float(fused[i]), float(sem[i]), float(lex[i]))
+            Hit(self.articles[i], int(i), float(ranked[i]), float(sem[i]), float(lex[i]), float(fused[i]))
             for i in top
-            if np.isfinite(fused[i])
+            if np.isfinite(ranked[i])
         ]
         return SearchResult(hits, qvec, time.perf_counter() - started)
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,6 +53,12 @@ class CachingEncoder:
         if self._inner is None:
             self._inner = default_encoder()
         return self._inner
+
+    @property
+    def token_encoder(self) -> Callable[[list[str]], list[Vectors]] | None:
+        """The inner encoder's word-piece vectors (not cached: queries and a few titles)."""
+        found: Callable[[list[str]], list[Vectors]] | None = getattr(self.inner, "encode_tokens", None)
+        return found
 
     def _fill(self, missing: list[bytes]) -> None:
         if missing and self.store is not None:
