@@ -147,16 +147,17 @@ def enrich_texts(texts: Sequence[str], languages: Sequence[str] = DEFAULT_LANGUA
     embeddings = None
     if analyzer.model is not None or intents is not None:
         embeddings = MODELS.get_encoder().encode(list(texts))
-    moods = analyzer.analyze_many(texts, embeddings)
-    predictions = intents.predict(texts, embeddings) if intents is not None else [None] * len(texts)
     detector = MODELS.detector(languages)
+    found_languages = [detector.detect(text).language for text in texts]
+    moods = analyzer.analyze_many(texts, embeddings, found_languages)
+    predictions = intents.predict(texts, embeddings) if intents is not None else [None] * len(texts)
     out = []
-    for text, mood, prediction in zip(texts, moods, predictions, strict=True):
+    for text, language, mood, prediction in zip(texts, found_languages, moods, predictions, strict=True):
         intent = prediction.label if prediction is not None else None
         words = intents.explain(text, top=5, intent=intent) if intents is not None and intent else []
         out.append(
             Enrichment(
-                language=detector.detect(text).language,
+                language=language,
                 sentiment=mood.label,
                 sentiment_score=round(float(mood.score), 4),
                 emotions={k: round(float(v), 3) for k, v in mood.emotions.items()},
