@@ -162,3 +162,26 @@ def test_an_encoder_failure_mid_training_keeps_the_model_in_use(
     assert (settings.data_dir / "assist" / "intents.npz").read_bytes() == before
     assert not list((settings.data_dir / "assist").glob("*.tmp.npz"))
     assert _intent_of(world, app, "my parcel delivery is late") == "delivery"
+
+
+def test_published_kb_titles_in_an_intents_category_are_examples(
+    world: World, app: FastAPI, db: Database
+) -> None:
+    from helpline.kb.service import create_article, publish_article
+
+    for tag, texts in TOPICS.items():
+        _tag_tickets(db, world, tag, texts, 5)
+    with db.transaction() as s:
+        for title, category, publish in [
+            ("How to read your invoice", "Billing", True),
+            ("Tracking a late parcel", "delivery", True),
+            ("Draft about refunds", "billing", False),  # not published: not an example
+            ("Our opening hours", "General", True),  # not an intent: not an example
+        ]:
+            article = create_article(s, SYSTEM, title=title, body="Text.", category=category)
+            if publish:
+                publish_article(s, SYSTEM, article.id)
+        found = enrich.training_examples(s)
+    assert found.kb_examples == 2 and len(found.texts) == 17
+    assert ("How to read your invoice", "billing") in zip(found.texts, found.labels, strict=True)
+    assert "Our opening hours" not in found.texts and "Draft about refunds" not in found.texts
