@@ -63,7 +63,7 @@ class _Models:
         self.use_sentiment_model = True
         self.analyzer: SentimentAnalyzer | None = None
         self.detectors: dict[tuple[str, ...], LanguageDetector] = {}
-        self.intents: tuple[Path, float, IntentClassifier] | None = None
+        self.intents: tuple[Path, int, IntentClassifier] | None = None
 
     def get_encoder(self) -> TextEncoder:
         if self.encoder is None:
@@ -95,7 +95,7 @@ class _Models:
     def intent_model(self) -> IntentClassifier | None:
         path = self.intents_path()
         try:
-            mtime = path.stat().st_mtime
+            mtime = path.stat().st_mtime_ns
         except OSError:
             return None
         with self.lock:
@@ -147,16 +147,17 @@ def enrich_texts(texts: Sequence[str], languages: Sequence[str] = DEFAULT_LANGUA
     embeddings = None
     if analyzer.model is not None or intents is not None:
         embeddings = MODELS.get_encoder().encode(list(texts))
-    moods = analyzer.analyze_many(texts, embeddings)
-    predictions = intents.predict(texts, embeddings) if intents is not None else [None] * len(texts)
     detector = MODELS.detector(languages)
+    found_languages = [detector.detect(text).language for text in texts]
+    moods = analyzer.analyze_many(texts, embeddings, found_languages)
+    predictions = intents.predict(texts, embeddings) if intents is not None else [None] * len(texts)
     out = []
-    for text, mood, prediction in zip(texts, moods, predictions, strict=True):
+    for text, language, mood, prediction in zip(texts, found_languages, moods, predictions, strict=True):
         intent = prediction.label if prediction is not None else None
         words = intents.explain(text, top=5, intent=intent) if intents is not None and intent else []
         out.append(
             Enrichment(
-                language=detector.detect(text).language,
+                language=language,
                 sentiment=mood.label,
                 sentiment_score=round(float(mood.score), 4),
                 emotions={k: round(float(v), 3) for k, v in mood.emotions.items()},
@@ -244,23 +245,30 @@ class TrainingReport:
     intents: list[str]
     examples: int
     report: dict[str, float | None]
+    kb_examples: int = 0
 
 
-def train_intents_from_tickets(
-    session: Session,
-    *,
-    min_examples: int = 5,
-    max_per_intent: int = 500,
-    data_dir: Path | None = None,
-    encoder: TextEncoder | None = None,
-    config: IntentConfig | None = None,
-) -> TrainingReport:
-    """Train the workspace intent model from tickets' first customer messages, tags as labels.
+@dataclass(frozen=True)
+class TrainingSet:
+    texts: list[str]
+    labels: list[str]
+    kb_examples: int  # of which titles of published KB articles (category = an intent's tag)
+
+    @property
+    def intents(self) -> list[str]:
+        return sorted(set(self.labels))
+
+
+def training_examples(session: Session, *, min_examples: int = 5, max_per_intent: int = 500) -> TrainingSet:
+    """The workspace's labelled texts: each ticket's first customer message with its tag as the label.
 
     A tag becomes an intent when at least ``min_examples`` tickets carry it; a ticket with several
-    such tags counts for its most common one. Saved to ``<data_dir>/assist/intents.npz``, which the
-    enrichment job picks up on its next message.
+    such tags counts for its most common one. Published knowledge-base articles whose category,
+    as a tag, names one of those intents add their titles as examples of it.
     """
+    from helpline.kb.models import KbArticle
+    from helpline.tickets.service import normalize_tags
+
     first = (
         select(Message.ticket_id, Message.text)
         .where(Message.author_kind == "customer", Message.internal.is_(False))
@@ -288,12 +296,50 @@ def train_intents_from_tickets(
         per[label] += 1
         x.append(text)
         y.append(label)
-    if len(per) < 2:
-        raise Invalid(f"need at least two tags with {min_examples}+ tickets each to train intents")
-    model = IntentClassifier(encoder or MODELS.get_encoder(), config).fit(x, y)
-    path = (data_dir / INTENTS_FILE) if data_dir is not None else MODELS.intents_path()
+    kb = 0
+    articles = select(KbArticle.category, KbArticle.published_title).where(
+        KbArticle.status == "published", KbArticle.category != ""
+    )
+    for category, title in session.execute(articles.order_by(KbArticle.id)):
+        try:
+            (tag,) = normalize_tags([category])
+        except (Invalid, ValueError):
+            continue
+        if tag in per and title and per[tag] < max_per_intent:
+            per[tag] += 1
+            x.append(title)
+            y.append(tag)
+            kb += 1
+    return TrainingSet(x, y, kb)
+
+
+def save_intent_model(model: IntentClassifier, path: Path) -> None:
+    """Write next to ``path`` and rename over it: readers see the old model or the new one, whole."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp.npz")
-    model.save(tmp)
-    tmp.replace(path)
-    return TrainingReport(path, sorted(per), len(x), dict(model.report))
+    tmp = path.with_suffix(f".{threading.get_ident()}.tmp.npz")
+    try:
+        model.save(tmp)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def train_intents_from_tickets(
+    session: Session,
+    *,
+    min_examples: int = 5,
+    max_per_intent: int = 500,
+    data_dir: Path | None = None,
+    encoder: TextEncoder | None = None,
+    config: IntentConfig | None = None,
+) -> TrainingReport:
+    """Train the workspace intent model from :func:`training_examples` and save it to
+    ``<data_dir>/assist/intents.npz``, which the enrichment job picks up on its next message.
+    (The background retraining in ``retrain.py`` does the same outside any transaction.)"""
+    found = training_examples(session, min_examples=min_examples, max_per_intent=max_per_intent)
+    if len(found.intents) < 2:
+        raise Invalid(f"need at least two tags with {min_examples}+ tickets each to train intents")
+    model = IntentClassifier(encoder or MODELS.get_encoder(), config).fit(found.texts, found.labels)
+    path = (data_dir / INTENTS_FILE) if data_dir is not None else MODELS.intents_path()
+    save_intent_model(model, path)
+    return TrainingReport(path, found.intents, len(found.texts), dict(model.report), found.kb_examples)

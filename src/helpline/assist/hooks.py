@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from helpline.assist import retrain as _retrain  # noqa: F401  (retrain intents when labels change)
 from helpline.assist.enrich import enrich_message, enrich_texts, workspace_languages
 from helpline.assist.models import AssistSettings, MessageInsight
 from helpline.core.db import Database

@@ -77,12 +77,12 @@ VALENCE: dict[str, float] = _parse(
 
 PHRASES: dict[str, float] = _parse(
     """
-3: thank you, thanks a lot, well done, top notch, works like a charm, made my day, can't wait, cannot
-    wait, looking forward, big fan
+3: thank you, thanks a lot, well done, top notch, works like a charm, made my day, can't wait,
+    cannot wait, looking forward, big fan
 2: no problem, no worries, not bad, works great, works perfectly, all good, so far so good, happy to help
--2: not working, doesn't work, does not work, didn't work, did not work, stopped working, not happy, not
-    satisfied, still waiting, no reply, no response, never received, never arrived, not received, not
-    helpful, waste of time, waste of money, let down, fed up, sick of, tired of, had enough, no one,
+-2: not working, doesn't work, does not work, didn't work, did not work, stopped working, not happy,
+    not satisfied, still waiting, no reply, no response, never received, never arrived, not received,
+    not helpful, waste of time, waste of money, let down, fed up, sick of, tired of, had enough, no one,
     nobody cares, on hold, charged twice, double charged
 -3: worst experience, never again, rip off, going elsewhere, cancel my account, total disaster,
     absolutely useless

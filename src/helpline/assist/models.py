@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from helpline.core.db import Base, utcnow
@@ -60,4 +60,29 @@ class AssistSettings(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     languages: Mapped[list[str]] = mapped_column(JSON, default=lambda: list(DEFAULT_LANGUAGES))
     enrich: Mapped[bool] = mapped_column(default=True)
+    # Labelling changes (tickets tagged, re-tagged) since the intent model was last queued to retrain.
+    labels_changed: Mapped[int] = mapped_column(default=0)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class IntentTrainingRun(Base):
+    """One training of the workspace's intent model, queued, running, ready (in use) or failed."""
+
+    __tablename__ = "intent_training_runs"
+    __table_args__ = (Index("ix_intent_training_runs_status", "status", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), default="queued")  # queued|running|ready|failed
+    reason: Mapped[str] = mapped_column(String(32))  # labels_changed | requested
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    requested_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[dt.datetime | None]
+    finished_at: Mapped[dt.datetime | None]
+    examples: Mapped[int | None]
+    intents: Mapped[list[str] | None] = mapped_column(JSON)
+    kb_examples: Mapped[int | None]
+    oof_accuracy: Mapped[float | None]  # cross-validated (k-fold, out-of-fold) in-scope accuracy
+    oof_oos_recall: Mapped[float | None]
+    threshold: Mapped[float | None]
+    train_seconds: Mapped[float | None]
+    error: Mapped[str | None] = mapped_column(Text)

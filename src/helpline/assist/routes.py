@@ -15,7 +15,8 @@ from helpline.assist import hooks as _hooks  # noqa: F401  (enrich every inbound
 from helpline.assist.drafting import draft_reply
 from helpline.assist.enrich import set_workspace_languages, workspace_languages
 from helpline.assist.insights import frustrated_waiting, sentiment_trend, ticket_insights
-from helpline.assist.models import MessageInsight, TicketInsight
+from helpline.assist.models import IntentTrainingRun, MessageInsight, TicketInsight
+from helpline.assist.retrain import model_status, request_retraining
 from helpline.assist.summary import summarize_ticket
 from helpline.assist.tone import Finding, check_tone, readability
 from helpline.core.deps import AdminActor, DbSession, StaffActor
@@ -140,6 +141,59 @@ def get_assist_settings(session: DbSession, _actor: StaffActor) -> SettingsOut:
 def put_assist_settings(body: SettingsIn, session: DbSession, _actor: AdminActor) -> SettingsOut:
     row = set_workspace_languages(session, body.languages)
     return SettingsOut(languages=list(row.languages))
+
+
+# -- the workspace's intent model --------------------------------------------------------------------
+
+
+class TrainingRunOut(Out):
+    id: int
+    status: str
+    reason: str
+    requested_at: dt.datetime
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    examples: int | None
+    intents: list[str] | None
+    kb_examples: int | None
+    oof_accuracy: float | None
+    oof_oos_recall: float | None
+    threshold: float | None
+    train_seconds: float | None
+    error: str | None
+
+
+class IntentModelOut(Out):
+    in_use: TrainingRunOut | None
+    model_file: bool
+    labels_changed: int
+    retrain_after: int
+    pending: TrainingRunOut | None
+    recent: list[TrainingRunOut]
+
+
+def _run(row: IntentTrainingRun | None) -> TrainingRunOut | None:
+    return TrainingRunOut.model_validate(row) if row is not None else None
+
+
+@router.get("/assist/intent-model", response_model=IntentModelOut)
+def get_intent_model(session: DbSession, _actor: AdminActor) -> IntentModelOut:
+    """When the intent model in use was trained, on what, how well (cross-validated), and what is next."""
+    found = model_status(session)
+    return IntentModelOut(
+        in_use=_run(found.in_use),
+        model_file=found.model_file,
+        labels_changed=found.labels_changed,
+        retrain_after=found.retrain_after,
+        pending=_run(found.pending),
+        recent=[TrainingRunOut.model_validate(r) for r in found.recent],
+    )
+
+
+@router.post("/assist/intent-model/retrain", response_model=TrainingRunOut, status_code=202)
+def post_retrain(session: DbSession, actor: AdminActor) -> TrainingRunOut:
+    """Queue a training now (it runs in the background; the model in use stays until it is ready)."""
+    return TrainingRunOut.model_validate(request_retraining(session, actor))
 
 
 # -- tone, drafts, summaries ---------------------------------------------------------------------

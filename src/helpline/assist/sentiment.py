@@ -41,6 +41,7 @@ FloatArray = npt.NDArray[np.float32]
 LABELS = ("negative", "neutral", "positive")
 EMOTIONS = ("anger", "frustration", "confusion", "anxiety", "gratitude", "urgency")
 FORMAT_VERSION = 1
+FOREIGN_LEXICONS = ("de", "fr")  # languages with their own lexicon (``multilingual.py``)
 
 _TOKEN = re.compile(
     r"[a-z0-9]+(?:['\u2019][a-z]+)*|[:;=x>]['-]?[()dp/|\]\[]|</?3|[\U0001F300-\U0001FAFF\u2600-\u27BF]\ufe0f?|[!?]",
@@ -95,7 +96,12 @@ def _valence(token: str) -> float | None:
     return None
 
 
-def lexicon_scores(text: str) -> LexiconResult:
+def lexicon_scores(text: str, language: str | None = None) -> LexiconResult:
+    """Lexicon sentiment; German and French texts (``language`` "de"/"fr") use their own lists."""
+    if language in ("de", "fr"):
+        from helpline.assist.multilingual import score
+
+        return score(text, language)
     raw = text
     toks = tokens(text)
     lowered = " ".join(toks)
@@ -391,16 +397,27 @@ class SentimentAnalyzer:
     def analyze(self, text: str) -> Sentiment:
         return self.analyze_many([text])[0]
 
-    def analyze_many(self, texts: Sequence[str], embeddings: FloatArray | None = None) -> list[Sentiment]:
-        lex = [lexicon_scores(t) for t in texts]
-        if self.model is not None:
+    def analyze_many(
+        self,
+        texts: Sequence[str],
+        embeddings: FloatArray | None = None,
+        languages: Sequence[str | None] | None = None,
+    ) -> list[Sentiment]:
+        """``languages``: each text's detected language; German and French texts are scored by their
+        own lexicon (the model and the English lexicon read English only)."""
+        langs = list(languages) if languages is not None else [None] * len(texts)
+        own = [lang in FOREIGN_LEXICONS for lang in langs]
+        lex = [lexicon_scores(t, lang) for t, lang in zip(texts, langs, strict=True)]
+        if self.model is not None and not all(own):
             probs = self.model.predict_proba(texts, embeddings)
         else:
-            probs = np.array([_lexicon_probabilities(r) for r in lex], dtype=np.float32).reshape(-1, 3)
+            probs = np.zeros((len(texts), 3), dtype=np.float32)
         out: list[Sentiment] = []
-        for text, result, p in zip(texts, lex, probs, strict=True):
+        for text, result, p, by_lexicon in zip(texts, lex, probs, own, strict=True):
+            if self.model is None or by_lexicon:
+                p = np.array(_lexicon_probabilities(result), dtype=np.float32)
             label = LABELS[int(np.argmax(p))]
-            score = float(p[2] - p[0]) if self.model is not None else result.compound
+            score = float(p[2] - p[0]) if self.model is not None and not by_lexicon else result.compound
             out.append(
                 Sentiment(
                     label=label,

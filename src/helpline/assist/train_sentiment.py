@@ -1,11 +1,12 @@
 """Rebuild the sentiment model shipped in ``assist/vendor/sentiment_goemotions.npz``.
 
 It is trained from GoEmotions (Demszky et al. 2020, Apache-2.0; the workspace copy lives in
-``shared/data/emotion/goemotions/train.csv``): each comment's emotions are grouped into sentiment the
-way the GoEmotions paper groups them, comments whose emotions disagree or are ambiguous (confusion,
-curiosity, realization, surprise) are left out. Only the weights (about 10 KB) ship, never the data::
+``shared/data/emotion/goemotions/``, ``train.csv`` and ``dev.csv``): each comment's emotions are
+grouped into sentiment the way the GoEmotions paper groups them, comments whose emotions disagree or
+are ambiguous (confusion, curiosity, realization, surprise) are left out. Only the weights (about
+10 KB) ship, never the data::
 
-    python -m helpline.assist.train_sentiment path/to/goemotions/train.csv
+    python -m helpline.assist.train_sentiment path/to/goemotions/train.csv path/to/goemotions/dev.csv
 """
 
 from __future__ import annotations
@@ -59,10 +60,14 @@ def load_goemotions(path: Path) -> tuple[list[str], list[str]]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("goemotions_csv", type=Path)
+    parser.add_argument("goemotions_csv", type=Path, nargs="+")
     parser.add_argument("--out", type=Path, default=DEFAULT_MODEL)
     args = parser.parse_args(argv)
-    texts, labels = load_goemotions(args.goemotions_csv)
+    texts, labels = [], []
+    for path in args.goemotions_csv:
+        more_texts, more_labels = load_goemotions(path)
+        texts += more_texts
+        labels += more_labels
     from helpline.assist.evaluation import encode_all
     from helpline.assist.intents import default_encoder
 
