@@ -1,12 +1,13 @@
 """The workspace's intent model retrains itself in the background when its labels change enough.
 
-* Every labelling change — a ticket created with tags, a ticket's tags changed — adds one to
-  ``assist_settings.labels_changed`` in the transaction of that change (hooks below). When the count
-  reaches :func:`retrain_after` (at least ``MIN_CHANGES``, or ``CHANGE_SHARE`` of the examples the
-  current model learned from) and no training is queued or running, :func:`request_retraining` queues
-  one: an ``intent_training_runs`` row and a durable ``assist.retrain`` outbox job, committed with
-  the change that tipped it. An admin can ask for one at any time (``POST
-  /api/v1/assist/intent-model/retrain``).
+* Every labelling change — a ticket created with tags, a ticket's tags changed — queues a small
+  ``assist.labels_changed`` job in the transaction of that change (hooks below); the worker adds a
+  batch of them to ``assist_settings.labels_changed`` at once, so no tagging transaction waits on
+  that one row. When the count reaches :func:`retrain_after` (at least ``MIN_CHANGES``, or
+  ``CHANGE_SHARE`` of the examples the current model learned from) and no training is queued or
+  running, :func:`request_retraining` queues one: an ``intent_training_runs`` row and a durable
+  ``assist.retrain`` outbox job, committed with the count that tipped it. An admin can ask for one
+  at any time (``POST /api/v1/assist/intent-model/retrain``).
 * The job (:func:`run_training`) reads the examples in a short read transaction, trains outside any
   transaction (minutes on a large workspace, so it first pushes its lease out), writes the model to
   a temporary file and renames it over ``<data_dir>/assist/intents.npz``: every process notices the
@@ -22,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,7 +37,7 @@ from helpline.assist.models import AssistSettings, IntentTrainingRun
 from helpline.audit.service import record
 from helpline.core.actor import SYSTEM, Actor
 from helpline.core.db import Database, utcnow
-from helpline.outbox.runner import Job, PermanentError, handler
+from helpline.outbox.runner import Job, PermanentError, batch_handler, handler
 from helpline.outbox.service import emit, enqueue, extend_lease
 from helpline.tickets.hooks import on_ticket_changed, on_ticket_created
 from helpline.tickets.models import Ticket, TicketTag
@@ -43,6 +45,7 @@ from helpline.tickets.models import Ticket, TicketTag
 log = logging.getLogger(__name__)
 
 RETRAIN_JOB = "assist.retrain"
+LABELS_JOB = "assist.labels_changed"
 MIN_CHANGES = 20
 CHANGE_SHARE = 0.1
 PENDING = ("queued", "running")
@@ -116,16 +119,33 @@ def _enough_labels(session: Session) -> bool:
     return len(session.scalars(stmt).all()) >= 2
 
 
+# A labelling change only queues a small job; the counting happens in the worker, a batch at a time.
+# Counting inside the change itself would lock the one settings row in every transaction that tags a
+# ticket, serialising them across processes (and inviting deadlocks with the routing locks).
+
+
 @on_ticket_created
 def count_tags_of_new_ticket(session: Session, ticket: Ticket) -> None:
     if ticket.tags:
-        note_label_changes(session)
+        enqueue(session, LABELS_JOB, {"ticket_id": ticket.id})
 
 
 @on_ticket_changed
 def count_changed_tags(session: Session, ticket: Ticket, old: dict[str, Any], new: dict[str, Any]) -> None:
     if "tags" in new and set(old.get("tags") or []) != set(new.get("tags") or []):
-        note_label_changes(session)
+        enqueue(session, LABELS_JOB, {"ticket_id": ticket.id})
+
+
+@batch_handler(LABELS_JOB)
+def count_label_changes(db: Database, jobs: Sequence[Job]) -> list[BaseException | None]:
+    with db.transaction() as session:
+        note_label_changes(session, count=len(jobs))
+    return [None] * len(jobs)
+
+
+@handler(LABELS_JOB, background=True)
+def count_one_label_change(db: Database, job: Job) -> None:
+    count_label_changes(db, [job])
 
 
 # -- queueing and running a training --------------------------------------------------------------
