@@ -68,14 +68,7 @@ class Encoder:
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         for start in range(0, len(order), batch_size):
             idx = order[start : start + batch_size]
-            enc = self._tokenizer.encode_batch([texts[i] or " " for i in idx])
-            ids = np.array([e.ids for e in enc], dtype=np.int64)
-            mask = np.array([e.attention_mask for e in enc], dtype=np.int64)
-            with self._run_lock:
-                hidden = self._session.run(
-                    None,
-                    {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)},
-                )[0]
+            _enc, mask, hidden = self._forward([texts[i] for i in idx])
             summed = (hidden * mask[..., None]).sum(axis=1)
             vec = summed / np.maximum(mask.sum(axis=1, keepdims=True), 1)
             vec /= np.maximum(np.linalg.norm(vec, axis=1, keepdims=True), 1e-12)
@@ -85,19 +78,24 @@ class Encoder:
         result[order] = stacked
         return result
 
+    def _forward(self, texts: list[str]) -> tuple[list[Any], npt.NDArray[np.int64], npt.NDArray[np.float32]]:
+        """One pass of the model over a batch: the tokenizer's encodings, the attention mask and the
+        last hidden states."""
+        enc = self._tokenizer.encode_batch([t or " " for t in texts])
+        ids = np.array([e.ids for e in enc], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in enc], dtype=np.int64)
+        with self._run_lock:
+            hidden = self._session.run(
+                None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+            )[0]
+        return list(enc), mask, hidden
+
     def encode_tokens(self, texts: list[str]) -> list[Vectors]:
         """Per text, the L2-normalised vectors of its word pieces (no [CLS]/[SEP], no punctuation),
         for token-level matching ("late interaction"); one forward pass per batch of 16."""
         out: list[Vectors] = []
         for start in range(0, len(texts), 16):
-            enc = self._tokenizer.encode_batch([t or " " for t in texts[start : start + 16]])
-            ids = np.array([e.ids for e in enc], dtype=np.int64)
-            mask = np.array([e.attention_mask for e in enc], dtype=np.int64)
-            with self._run_lock:
-                hidden = self._session.run(
-                    None,
-                    {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)},
-                )[0]
+            enc, _mask, hidden = self._forward(texts[start : start + 16])
             for row, e in enumerate(enc):
                 keep = [
                     i
