@@ -124,33 +124,50 @@ def admin_mailboxes(
     return _mailbox_page(request, session, ctx, editing=editing, form=form, flash=DONE.get(done, ""))
 
 
-def imap_form(
+def mailbox_form(
+    address: Annotated[str, Form(max_length=254)] = "",
+    name: Annotated[str, Form(max_length=120)] = "",
+    team_id: Annotated[str, Form()] = "",
+    auto_acknowledge: Annotated[str, Form()] = "",
+    bot_enabled: Annotated[str, Form()] = "",
     imap_host: Annotated[str, Form(max_length=253)] = "",
     imap_port: Annotated[str, Form(max_length=10)] = "",
     imap_security: Annotated[str, Form(max_length=16)] = "ssl",
     imap_username: Annotated[str, Form(max_length=254)] = "",
     imap_password: Annotated[str, Form(max_length=300)] = "",
     imap_folder: Annotated[str, Form(max_length=200)] = "INBOX",
+    csrf_token: Annotated[str, Form()] = "",
 ) -> dict[str, str]:
-    """The mailbox form's IMAP fields, as typed (the password is never sent back to the page)."""
-    return {
-        "imap_host": imap_host,
-        "imap_port": imap_port,
-        "imap_security": imap_security,
-        "imap_username": imap_username,
-        "imap_password": imap_password,
-        "imap_folder": imap_folder,
-    }
+    """The mailbox form's fields, as typed (shared by adding and editing)."""
+    return dict(
+        address=address,
+        name=name,
+        team_id=team_id,
+        auto_acknowledge=auto_acknowledge,
+        bot_enabled=bot_enabled,
+        imap_host=imap_host,
+        imap_port=imap_port,
+        imap_security=imap_security,
+        imap_username=imap_username,
+        imap_password=imap_password,
+        imap_folder=imap_folder,
+        csrf_token=csrf_token,
+    )
 
 
-ImapForm = Annotated[dict[str, str], Depends(imap_form)]
+MailboxForm = Annotated[dict[str, str], Depends(mailbox_form)]
 
 
-def _imap_fields(form: dict[str, str]) -> dict[str, Any]:
+def _mailbox_fields(session: Session, form: dict[str, str]) -> dict[str, Any]:
     port = form["imap_port"].strip()
     if port and not port.isdigit():
         raise Invalid.field("imap_port", "Give the port as a number, e.g. 993.")
     return {
+        "address": form["address"],
+        "name": form["name"],
+        "team_id": team_choice(session, form["team_id"]),
+        "auto_acknowledge": form["auto_acknowledge"] == "1",
+        "bot_enabled": form["bot_enabled"] == "1",
         "imap_host": form["imap_host"].strip() or None,
         "imap_port": int(port) if port else None,
         "imap_security": form["imap_security"],
@@ -160,92 +177,36 @@ def _imap_fields(form: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def _kept(imap: dict[str, str], **fields: str) -> dict[str, str]:
-    return fields | {k: v for k, v in imap.items() if k != "imap_password"}
-
-
-@router.post("/mailboxes")
-def create_mailbox(
-    request: Request,
-    session: DbSession,
-    ctx: Agent,
-    imap: ImapForm,
-    address: Annotated[str, Form(max_length=254)] = "",
-    name: Annotated[str, Form(max_length=120)] = "",
-    team_id: Annotated[str, Form()] = "",
-    auto_acknowledge: Annotated[str, Form()] = "",
-    bot_enabled: Annotated[str, Form()] = "",
-    csrf_token: Annotated[str, Form()] = "",
+def _save_mailbox(
+    request: Request, session: Session, ctx: AgentContext, mailbox_id: int | None, form: dict[str, str]
 ) -> Response:
     require_admin(ctx)
-    check_csrf(request, ctx.web, csrf_token)
-    kept = _kept(
-        imap,
-        address=address,
-        name=name,
-        team_id=team_id,
-        auto_acknowledge=auto_acknowledge,
-        bot_enabled=bot_enabled,
-    )
+    check_csrf(request, ctx.web, form.pop("csrf_token"))
+    kept = {k: v for k, v in form.items() if k != "imap_password"}  # a password is never sent back
+    secret_key = request.app.state.settings.secret_key
     try:
-        mailboxes.create_mailbox(
-            session,
-            ctx.actor,
-            address=address,
-            name=name,
-            team_id=team_choice(session, team_id),
-            auto_acknowledge=auto_acknowledge == "1",
-            bot_enabled=bot_enabled == "1",
-            secret_key=request.app.state.settings.secret_key,
-            **_imap_fields(imap),
-        )
-    except DomainError as exc:
-        return _mailbox_failed(request, session, ctx, exc, kept)
-    return redirect("/agent/admin/mailboxes?done=mailbox")
-
-
-@router.post("/mailboxes/{mailbox_id}")
-def update_mailbox(
-    request: Request,
-    session: DbSession,
-    ctx: Agent,
-    mailbox_id: int,
-    imap: ImapForm,
-    address: Annotated[str, Form(max_length=254)] = "",
-    name: Annotated[str, Form(max_length=120)] = "",
-    team_id: Annotated[str, Form()] = "",
-    auto_acknowledge: Annotated[str, Form()] = "",
-    bot_enabled: Annotated[str, Form()] = "",
-    csrf_token: Annotated[str, Form()] = "",
-) -> Response:
-    require_admin(ctx)
-    check_csrf(request, ctx.web, csrf_token)
-    kept = _kept(
-        imap,
-        address=address,
-        name=name,
-        team_id=team_id,
-        auto_acknowledge=auto_acknowledge,
-        bot_enabled=bot_enabled,
-    )
-    try:
-        mailboxes.update_mailbox(
-            session,
-            ctx.actor,
-            mailbox_id,
-            address=address,
-            name=name,
-            team_id=team_choice(session, team_id),
-            auto_acknowledge=auto_acknowledge == "1",
-            bot_enabled=bot_enabled == "1",
-            secret_key=request.app.state.settings.secret_key,
-            **_imap_fields(imap),
-        )
+        fields = _mailbox_fields(session, form)
+        if mailbox_id is None:
+            mailboxes.create_mailbox(session, ctx.actor, secret_key=secret_key, **fields)
+        else:
+            mailboxes.update_mailbox(session, ctx.actor, mailbox_id, secret_key=secret_key, **fields)
     except DomainError as exc:
         if exc.status == 404:
             raise
         return _mailbox_failed(request, session, ctx, exc, kept, mailbox_id)
     return redirect("/agent/admin/mailboxes?done=mailbox")
+
+
+@router.post("/mailboxes")
+def create_mailbox(request: Request, session: DbSession, ctx: Agent, form: MailboxForm) -> Response:
+    return _save_mailbox(request, session, ctx, None, form)
+
+
+@router.post("/mailboxes/{mailbox_id}")
+def update_mailbox(
+    request: Request, session: DbSession, ctx: Agent, mailbox_id: int, form: MailboxForm
+) -> Response:
+    return _save_mailbox(request, session, ctx, mailbox_id, form)
 
 
 @router.post("/mailboxes/{mailbox_id}/active")
