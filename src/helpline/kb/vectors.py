@@ -26,10 +26,11 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from helpline.assist.embeddings import model_tag as embedding_model_tag
+
 Vectors = npt.NDArray[np.float32]
 DIM = 384
 KEY_BYTES = 20
-MODEL_TAG = "minilm-l6-v2-int8"
 MAX_SEGMENTS = 32
 
 
@@ -41,8 +42,8 @@ class VectorStore:
     """Text → vector. Segments are ``.npz`` files of keys, (n, 20) uint8 (a ``|S20`` array would
     drop digests' trailing zero bytes), and vectors, (n, 384) float32."""
 
-    def __init__(self, directory: Path, model_tag: str = MODEL_TAG) -> None:
-        self.directory = Path(directory) / f"kb-vectors-{model_tag}"
+    def __init__(self, directory: Path, model_tag: str | None = None) -> None:
+        self.directory = Path(directory) / f"kb-vectors-{model_tag or embedding_model_tag()}"
         self._lock = threading.Lock()
         self._segments: list[Vectors] = []
         self._names: dict[str, int] = {}
