@@ -28,8 +28,9 @@ ANGRY = "This is RIDICULOUS. I have waited three weeks and nobody answers. I am 
 
 @pytest.fixture
 def app(settings: Settings, db: Database, assist_hooks: None) -> FastAPI:
+    application = assist_app(settings, db)  # (creating the app points enrichment at its data dir)
     enrich.configure(data_dir=settings.data_dir, encoder=HashEncoder(), sentiment_model=False)
-    return assist_app(settings, db)
+    return application
 
 
 def _drain(app: FastAPI) -> None:

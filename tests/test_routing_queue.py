@@ -28,8 +28,9 @@ CALM = "Hello, could you tell me when my parcel will arrive? Thank you."
 
 @pytest.fixture
 def app(settings: Settings, db: Database, assist_hooks: None) -> FastAPI:
+    application = assist_app(settings, db)  # (creating the app points enrichment at its data dir)
     enrich.configure(data_dir=settings.data_dir, encoder=HashEncoder(), sentiment_model=False)
-    return assist_app(settings, db)
+    return application
 
 
 def _events(world: World, ticket_id: int, *kinds: str) -> list[dict[str, Any]]:
