@@ -185,3 +185,42 @@ def test_published_kb_titles_in_an_intents_category_are_examples(
     assert found.kb_examples == 2 and len(found.texts) == 17
     assert ("How to read your invoice", "billing") in zip(found.texts, found.labels, strict=True)
     assert "Our opening hours" not in found.texts and "Draft about refunds" not in found.texts
+
+
+def test_kb_changes_to_intent_examples_count_towards_retraining(
+    world: World, app: FastAPI, db: Database
+) -> None:
+    from helpline.kb.service import create_article, publish_article, unpublish_article, update_article
+
+    def queued() -> int:
+        with db.transaction() as s:
+            kinds = s.scalars(select(OutboxItem.kind).where(OutboxItem.status == "pending"))
+            return list(kinds).count(retrain.LABELS_JOB)
+
+    with db.transaction() as s:
+        billing = create_article(
+            s, SYSTEM, title="How to read your invoice", body="Text.", category="billing"
+        )
+        hours = create_article(s, SYSTEM, title="Our opening hours", body="Text.")
+    assert queued() == 0  # drafts are no examples
+    with db.transaction() as s:
+        publish_article(s, SYSTEM, billing.id)  # a new example: counts
+        publish_article(s, SYSTEM, hours.id)  # no category, no example: does not count
+    assert queued() == 1
+    with db.transaction() as s:
+        update_article(s, SYSTEM, billing.id, body="Better text.")
+        publish_article(s, SYSTEM, billing.id)  # same title: the example is unchanged
+    assert queued() == 1
+    with db.transaction() as s:
+        update_article(s, SYSTEM, billing.id, title="Reading your invoice")  # a draft: not yet
+    assert queued() == 1
+    with db.transaction() as s:
+        publish_article(s, SYSTEM, billing.id)  # the new title is the example now
+        update_article(s, SYSTEM, billing.id, category="payments")  # re-filed under another intent
+    assert queued() == 3
+    with db.transaction() as s:
+        unpublish_article(s, SYSTEM, billing.id)
+    assert queued() == 4
+    app.state.outbox.drain()
+    assert queued() == 0
+    assert world.admin.get(f"{API}/assist/intent-model").json()["labels_changed"] == 4

@@ -23,7 +23,7 @@ from helpline.kb.models import (
     KbRelated,
     KbSettings,
 )
-from helpline.outbox.service import emit
+from helpline.outbox.service import emit, enqueue
 
 UNSET: Any = object()
 ANONYMOUS = Actor(ActorKind.CUSTOMER, None, "anonymous")
@@ -141,6 +141,23 @@ def bump_generation(session: Session) -> None:
         session.flush()
 
 
+def intent_example(article: KbArticle) -> tuple[str, str] | None:
+    """The (title, category) example this article gives the intent model, if any: a published
+    article's title is an example of its category's intent (``assist.enrich.training_examples``)."""
+    if article.status != "published" or not article.category or not article.published_title:
+        return None
+    return article.published_title, article.category
+
+
+def _count_label_change(session: Session, article: KbArticle, before: tuple[str, str] | None) -> None:
+    """Publishing, unpublishing, re-titling or re-filing a categorised article changes the intent
+    model's examples, so it counts towards retraining it, as a ticket's tag does (``assist/retrain.py``)."""
+    from helpline.assist.retrain import LABELS_JOB
+
+    if intent_example(article) != before:
+        enqueue(session, LABELS_JOB, {"article_id": article.id})
+
+
 def _add_version(session: Session, actor: Actor, article: KbArticle, note: str = "") -> None:
     session.add(
         KbArticleVersion(
@@ -222,6 +239,7 @@ def update_article(
     _staff(actor, "edit articles")
     article = get_visible_article(session, actor, article_id, lock=True)
     before = snapshot(article)
+    example = intent_example(article)
     content_changed = False
     if title is not UNSET:
         title = " ".join(title.split())
@@ -254,6 +272,7 @@ def update_article(
     article.updated_at = utcnow()
     record(session, actor, "kb.article.update", "kb_article", article.id, old, new)
     emit(session, "kb.article.updated", {"article_id": article.id, "changes": sorted(new)})
+    _count_label_change(session, article, example)
     bump_generation(session)
     return article
 
@@ -263,6 +282,7 @@ def publish_article(session: Session, actor: Actor, article_id: int, version: in
     _staff(actor, "publish articles")
     article = get_visible_article(session, actor, article_id, lock=True)
     before = snapshot(article)
+    example = intent_example(article)
     number = version or article.version
     row = session.scalar(
         select(KbArticleVersion).where(
@@ -283,6 +303,7 @@ def publish_article(session: Session, actor: Actor, article_id: int, version: in
     old, new = changes(before, snapshot(article))
     record(session, actor, "kb.article.publish", "kb_article", article.id, old, new)
     emit(session, "kb.article.published", {"article_id": article.id, "version": number})
+    _count_label_change(session, article, example)
     bump_generation(session)
     return article
 
@@ -293,11 +314,13 @@ def unpublish_article(session: Session, actor: Actor, article_id: int) -> KbArti
     if article.status != "published":
         raise Conflict(f"article {article_id} is not published")
     before = snapshot(article)
+    example = intent_example(article)
     article.status = "draft"
     article.updated_at = utcnow()
     old, new = changes(before, snapshot(article))
     record(session, actor, "kb.article.unpublish", "kb_article", article.id, old, new)
     emit(session, "kb.article.unpublished", {"article_id": article.id})
+    _count_label_change(session, article, example)
     bump_generation(session)
     return article
 
