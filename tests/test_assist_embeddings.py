@@ -27,7 +27,7 @@ def test_fast_encoder_is_made_once_and_agrees_with_the_exact_one(
     handlers = list(logging.getLogger().handlers)
     fast = Encoder(variant="fast")
     assert logging.getLogger().handlers == handlers  # the quantizer's advice installs no root handler
-    made = list(tmp_path.glob("minilm-*-dynq8.onnx"))
+    made = list(tmp_path.glob("minilm-*-q8b*.onnx"))
     assert len(made) == 1 and not list(tmp_path.glob("tmp*"))
     stamp = made[0].stat().st_mtime_ns
     again = Encoder(variant="fast")
@@ -38,7 +38,7 @@ def test_fast_encoder_is_made_once_and_agrees_with_the_exact_one(
     a, b = fast.encode(texts), exact.encode(texts)
     assert a.shape == b.shape == (len(texts), 384)
     assert np.allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-4)
-    assert float((a * b).sum(axis=1).min()) > 0.98
+    assert float((a * b).sum(axis=1).min()) > 0.998
     np.testing.assert_allclose(again.encode(texts), a, atol=1e-5)
     for encoder in (fast, exact):  # a paraphrase still finds its question
         vectors = encoder.encode(texts)
