@@ -97,12 +97,25 @@ class Encoder:
         for start in range(0, len(texts), 16):
             enc, _mask, hidden = self._forward(texts[start : start + 16])
             for row, e in enumerate(enc):
-                keep = [
-                    i
-                    for i, (tok, m) in enumerate(zip(e.tokens, e.attention_mask, strict=True))
-                    if m and tok not in ("[CLS]", "[SEP]") and any(c.isalnum() for c in tok)
-                ]
+                keep = _kept_pieces(e)
                 vecs = hidden[row, keep] if keep else hidden[row, :1]
                 vecs = vecs / np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
                 out.append(vecs.astype(np.float32))
         return out
+
+    def word_pieces(self, texts: list[str]) -> list[list[str]]:
+        """Per text, the word pieces ``encode_tokens`` returns vectors for, in the same order (the
+        tokenizer only, no model: cheap enough to count pieces over a help centre)."""
+        return [
+            [e.tokens[i] for i in _kept_pieces(e)]
+            for e in self._tokenizer.encode_batch([t or " " for t in texts])
+        ]
+
+
+def _kept_pieces(encoding: Any) -> list[int]:
+    """Positions of the word pieces that carry a word: no [CLS]/[SEP]/padding, no punctuation."""
+    return [
+        i
+        for i, (tok, m) in enumerate(zip(encoding.tokens, encoding.attention_mask, strict=True))
+        if m and tok not in ("[CLS]", "[SEP]") and any(c.isalnum() for c in tok)
+    ]
