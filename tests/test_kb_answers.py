@@ -372,8 +372,8 @@ def test_the_token_match_weighs_question_pieces_by_how_rare_they_are_in_the_help
     """A word piece most articles hold ("your") counts less in the token match than one that tells
     them apart ("tracking"); without a tokenizer every piece counts the same."""
     question = "your tracking"
-    pieces = index.encoder.word_pieces([question])[0]  # type: ignore[attr-defined]
-    assert pieces == ["your", "tracking"]
+    pieces = index.encoder.piece_ids([question])[0]  # type: ignore[attr-defined]
+    assert len(pieces) == 2
     weights = index.piece_weights(question, len(pieces))
     assert weights.sum() == pytest.approx(1.0) and weights[1] > 2 * weights[0]
     ranked = index.rerank("refund for my order", index.base_scores("refund for my order")[0])

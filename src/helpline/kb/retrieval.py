@@ -39,6 +39,7 @@ from helpline.kb.lexical import BM25
 from helpline.kb.text import analyzer
 
 Vectors = npt.NDArray[np.float32]
+PieceSplitter = Callable[[list[str]], list[npt.NDArray[np.int64]]]  # texts -> word-piece ids each
 ENCODE_BATCH = 4
 EXACT_LIMIT = 50_000  # passages; past this, search scores candidates only (SearchConfig.exact_limit)
 SEMANTIC_CANDIDATES = 300
@@ -137,7 +138,7 @@ class HybridIndex:
         self.passage_vectors = every[len(self.articles) :]
         self.analysis.fresh = {}  # the texts were only needed to encode what the store lacked
         self._title_token_cache: dict[int, npt.NDArray[np.float16]] = {}
-        self._piece_idf: tuple[dict[str, float], float] | None = None
+        self._piece_idf: tuple[dict[int, float], float] | None = None
         self.article_vectors: Vectors | None = None
         if len(self.passage_vectors) > c.exact_limit:
             means = np.add.reduceat(self.passage_vectors, self._starts, axis=0) / counts[:, None].astype(
@@ -309,32 +310,34 @@ class HybridIndex:
         pieces = split([text])[0]
         if len(pieces) != count:  # a question of punctuation only: encode_tokens kept [CLS]
             return uniform
-        raw = np.array([idf.get(p, unseen) for p in pieces], dtype=np.float32) + self.config.piece_idf_offset
+        raw = np.array([idf.get(p, unseen) for p in pieces.tolist()], dtype=np.float32)
+        raw += self.config.piece_idf_offset
         weights: npt.NDArray[np.float32] = (raw / max(float(raw.sum()), 1e-9)).astype(np.float32)
         return weights
 
-    def _count_pieces(self, split: Callable[[list[str]], list[list[str]]]) -> tuple[dict[str, float], float]:
-        """idf = log((n + 1) / (df + 1)) of word pieces over the title and first ``PIECE_WORDS`` words
-        of up to ``PIECE_SAMPLE`` evenly spaced articles (about a second for 2,000), and the idf of
-        a piece none of them holds."""
+    def _count_pieces(self, split: PieceSplitter) -> tuple[dict[int, float], float]:
+        """idf = log((n + 1) / (df + 1)) of word pieces (by vocabulary id) over the title and first
+        ``PIECE_WORDS`` words of up to ``PIECE_SAMPLE`` evenly spaced articles, and the idf of a
+        piece none of them holds."""
         n = len(self.articles)
-        picked: list[int] = sorted({int(p) for p in np.linspace(0, n - 1, min(n, PIECE_SAMPLE))}) if n else []
+        picked = sorted({int(p) for p in np.linspace(0, n - 1, min(n, PIECE_SAMPLE))}) if n else []
         texts = [
             " ".join([self.articles[p].title, *self.articles[p].body.split()[:PIECE_WORDS]]) for p in picked
         ]
-        df: dict[str, int] = {}
-        for pieces in split(texts) if texts else []:
-            for piece in set(pieces):
-                df[piece] = df.get(piece, 0) + 1
+        if not texts:
+            return {}, 0.0
+        every = np.concatenate([np.unique(ids) for ids in split(texts)])
+        ids, df = np.unique(every, return_counts=True)
         size = len(texts)
-        return {p: float(np.log((size + 1) / (c + 1))) for p, c in df.items()}, float(np.log(size + 1))
+        idf = np.log((size + 1) / (df + 1.0))
+        return dict(zip(ids.tolist(), idf.tolist(), strict=True)), float(np.log(size + 1))
 
-    def _piece_splitter(self) -> Callable[[list[str]], list[list[str]]] | None:
+    def _piece_splitter(self) -> PieceSplitter | None:
         encoder = self.encoder
         if hasattr(encoder, "piece_splitter"):  # a CachingEncoder: its inner encoder's, if any
-            found: Callable[[list[str]], list[list[str]]] | None = encoder.piece_splitter
+            found: PieceSplitter | None = encoder.piece_splitter
             return found
-        return getattr(encoder, "word_pieces", None)
+        return getattr(encoder, "piece_ids", None)
 
     def _token_encoder(self) -> Callable[[list[str]], list[Vectors]] | None:
         encoder = self.encoder

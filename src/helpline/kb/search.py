@@ -61,9 +61,11 @@ class CachingEncoder:
         return found
 
     @property
-    def piece_splitter(self) -> Callable[[list[str]], list[list[str]]] | None:
-        """The inner encoder's word pieces (the tokenizer only), to weight the token match."""
-        found: Callable[[list[str]], list[list[str]]] | None = getattr(self.inner, "word_pieces", None)
+    def piece_splitter(self) -> Callable[[list[str]], list[npt.NDArray[np.int64]]] | None:
+        """The inner encoder's word-piece ids (the tokenizer only), to weight the token match."""
+        found: Callable[[list[str]], list[npt.NDArray[np.int64]]] | None = getattr(
+            self.inner, "piece_ids", None
+        )
         return found
 
     def _fill(self, missing: list[bytes]) -> None:
