@@ -13,7 +13,8 @@ Scores are kept on absolute scales so the bot can threshold them:
 - ``confidence`` (``base_scores``) = ``semantic + w_lexical * lexical``, lifted towards ``learned``
   when that is higher: what the bot's threshold applies to;
 - ``score`` (``rerank``), the ranking: the best candidates by confidence mixed with a word-piece
-  match of the question against their titles (MaxSim, ``w_title_tokens``).
+  match of the question against their titles (MaxSim, ``w_title_tokens``), each question piece
+  weighted by its idf in the help centre (``piece_weights``).
 
 Weights were tuned on StackFAQ + CovidFAQ (see README.md beside this file). The index lives in
 memory: 1.5 KB per title, passage or article vector (384 float32) plus the postings.
