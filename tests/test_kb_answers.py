@@ -364,3 +364,27 @@ def test_the_ranking_reads_the_question_word_by_word_but_confidence_stays_calibr
     assert hits[0].article.id == "shipping" and hits[0].confidence == pytest.approx(float(fused[3]), abs=1e-5)
     answer = AnswerBot(index).answer(question)
     assert answer.article_id == "shipping" and answer.confidence == round(hits[0].confidence, 4)
+
+
+def test_the_token_match_weighs_question_pieces_by_how_rare_they_are_in_the_help_centre(
+    index: HybridIndex,
+) -> None:
+    """A word piece most articles hold ("your") counts less in the token match than one that tells
+    them apart ("tracking"); without a tokenizer every piece counts the same."""
+    question = "your tracking"
+    pieces = index.encoder.piece_ids([question])[0]  # type: ignore[attr-defined]
+    assert len(pieces) == 2
+    weights = index.piece_weights(question, len(pieces))
+    assert weights.sum() == pytest.approx(1.0) and weights[1] > 2 * weights[0]
+    ranked = index.rerank("refund for my order", index.base_scores("refund for my order")[0])
+    assert int(np.argmax(ranked)) == index.position["refunds"]
+
+    class VectorsOnly:
+        def __init__(self, inner: Any) -> None:
+            self.inner = inner
+
+        def encode(self, texts: list[str], batch_size: int = 32) -> Any:
+            return self.inner.encode(texts, batch_size)
+
+    plain = HybridIndex(ARTICLES[:2], encoder=VectorsOnly(index.encoder))
+    assert plain.piece_weights(question, 2).tolist() == [0.5, 0.5]

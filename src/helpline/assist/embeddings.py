@@ -77,6 +77,11 @@ class Encoder:
         self._tokenizer: Any = Tokenizer.from_file(str(TOKENIZER))
         self._tokenizer.enable_truncation(MAX_TOKENS)
         self._tokenizer.enable_padding()
+        vocab: dict[str, int] = self._tokenizer.get_vocab()
+        # Word pieces that carry a word: no [CLS]/[SEP]/[PAD], no punctuation ("late interaction").
+        self._word_piece = np.zeros(max(vocab.values()) + 1, dtype=bool)
+        for token, i in vocab.items():
+            self._word_piece[i] = token not in ("[CLS]", "[SEP]", "[PAD]") and any(c.isalnum() for c in token)
         self._run_lock = threading.Lock()
 
     @classmethod
@@ -124,15 +129,24 @@ class Encoder:
         for start in range(0, len(texts), 16):
             enc, _mask, hidden = self._forward(texts[start : start + 16])
             for row, e in enumerate(enc):
-                keep = [
-                    i
-                    for i, (tok, m) in enumerate(zip(e.tokens, e.attention_mask, strict=True))
-                    if m and tok not in ("[CLS]", "[SEP]") and any(c.isalnum() for c in tok)
-                ]
-                vecs = hidden[row, keep] if keep else hidden[row, :1]
+                keep = self._kept(e)
+                vecs = hidden[row, keep] if len(keep) else hidden[row, :1]
                 vecs = vecs / np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
                 out.append(vecs.astype(np.float32))
         return out
+
+    def piece_ids(self, texts: list[str]) -> list[npt.NDArray[np.int64]]:
+        """Per text, the vocabulary ids of the word pieces ``encode_tokens`` returns vectors for, in
+        the same order (the tokenizer only, no model: cheap enough to count pieces over a help centre)."""
+        return [
+            np.asarray(e.ids, dtype=np.int64)[self._kept(e)]
+            for e in self._tokenizer.encode_batch([t or " " for t in texts])
+        ]
+
+    def _kept(self, encoding: Any) -> npt.NDArray[np.int64]:
+        """Positions of the word pieces that carry a word (not padding)."""
+        ids = np.asarray(encoding.ids, dtype=np.int64)
+        return np.flatnonzero(np.asarray(encoding.attention_mask, dtype=bool) & self._word_piece[ids])
 
 
 def configured_variant() -> str:
@@ -164,7 +178,7 @@ def cache_dir() -> Path:
 
 
 def quantized_model_path(source: Path) -> Path:
-    """The dynamically quantized copy of ``source``, made on first use and cached (see the module
+    """The 8-bit block-quantized copy of ``source``, made on first use and cached (see the module
     docstring). Several processes may race to make it: each writes its own temporary file and
     renames it into place, so a reader never sees half a model."""
     import onnxruntime as ort

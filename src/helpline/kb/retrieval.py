@@ -13,7 +13,8 @@ Scores are kept on absolute scales so the bot can threshold them:
 - ``confidence`` (``base_scores``) = ``semantic + w_lexical * lexical``, lifted towards ``learned``
   when that is higher: what the bot's threshold applies to;
 - ``score`` (``rerank``), the ranking: the best candidates by confidence mixed with a word-piece
-  match of the question against their titles (MaxSim, ``w_title_tokens``).
+  match of the question against their titles (MaxSim, ``w_title_tokens``), each question piece
+  weighted by its idf in the help centre (``piece_weights``).
 
 Weights were tuned on StackFAQ + CovidFAQ (see README.md beside this file). The index lives in
 memory: 1.5 KB per title, passage or article vector (384 float32) plus the postings.
@@ -39,11 +40,14 @@ from helpline.kb.lexical import BM25
 from helpline.kb.text import analyzer
 
 Vectors = npt.NDArray[np.float32]
+PieceSplitter = Callable[[list[str]], list[npt.NDArray[np.int64]]]  # texts -> word-piece ids each
 ENCODE_BATCH = 4
 EXACT_LIMIT = 50_000  # passages; past this, search scores candidates only (SearchConfig.exact_limit)
 SEMANTIC_CANDIDATES = 300
 LEXICAL_CANDIDATES = 100
 TITLE_TOKEN_CACHE = 20_000  # titles whose word-piece vectors are kept (about 10 KB each)
+PIECE_SAMPLE = 2_000  # articles whose word pieces are counted for the token match's weights
+PIECE_WORDS = 100  # of each sampled article: the title and the first words of the body
 
 
 class TextEncoder(Protocol):
@@ -74,6 +78,7 @@ class SearchConfig:
     w_learned: float = 0.5
     w_title_tokens: float = 0.5
     token_candidates: int = 30
+    piece_idf_offset: float = 0.5  # weight of a question word piece = its idf in the KB + this
     title_repeat: int = 2
     k1: float = 1.2
     b: float = 0.75
@@ -134,6 +139,7 @@ class HybridIndex:
         self.passage_vectors = every[len(self.articles) :]
         self.analysis.fresh = {}  # the texts were only needed to encode what the store lacked
         self._title_token_cache: dict[int, npt.NDArray[np.float16]] = {}
+        self._piece_idf: tuple[dict[int, float], float] | None = None
         self.article_vectors: Vectors | None = None
         if len(self.passage_vectors) > c.exact_limit:
             means = np.add.reduceat(self.passage_vectors, self._starts, axis=0) / counts[:, None].astype(
@@ -267,9 +273,10 @@ class HybridIndex:
         token match`` of the question to their title, every other article ``(1 - w) * fused``.
 
         The token match is MaxSim ("late interaction"): each word piece of the question takes its
-        best cosine to a word piece of the title, averaged over the question. It sees that "where
-        did the coronavirus come from" asks *where from* even when every title names the virus.
-        Without a token encoder (the bench's hashing one) the ranking is ``fused`` itself.
+        best cosine to a word piece of the title, averaged over the question with idf weights
+        (``piece_weights``). It sees that "where did the coronavirus come from" asks *where from*
+        even when every title names the virus. Without a token encoder (the bench's hashing one)
+        the ranking is ``fused`` itself.
         """
         w = self.config.w_title_tokens
         tokens = self._token_encoder()
@@ -280,12 +287,58 @@ class HybridIndex:
         if count == 0:
             return fused
         cand = np.argpartition(-pool, count - 1)[:count]
-        question = tokens([" ".join(query.split())])[0]
+        text = " ".join(query.split())
+        question = tokens([text])[0]
+        weights = self.piece_weights(text, len(question))
         titles = self._title_tokens(cand, tokens)
-        match = np.array([float((question @ t.T).max(axis=1).mean()) for t in titles], dtype=np.float32)
+        match = np.array([float((question @ t.T).max(axis=1) @ weights) for t in titles], dtype=np.float32)
         ranked = ((1.0 - w) * fused).astype(np.float32)
         ranked[cand] += w * match
         return ranked
+
+    def piece_weights(self, text: str, count: int) -> npt.NDArray[np.float32]:
+        """Weights (summing to 1) of the question's ``count`` word pieces in the token match: the
+        piece's inverse document frequency in the help centre plus ``piece_idf_offset``, so a piece
+        every article shares ("co ##rona ##virus" in a COVID-19 FAQ) counts less than one that tells
+        the articles apart ("dog", "where"). Uniform without a tokenizer."""
+        uniform = np.full(count, 1.0 / max(count, 1), dtype=np.float32)
+        split = self._piece_splitter()
+        if split is None or count == 0:
+            return uniform
+        if self._piece_idf is None:
+            self._piece_idf = self._count_pieces(split)
+        idf, unseen = self._piece_idf
+        pieces = split([text])[0]
+        if len(pieces) != count:  # a question of punctuation only: encode_tokens kept [CLS]
+            return uniform
+        raw = np.array([idf.get(p, unseen) for p in pieces.tolist()], dtype=np.float32)
+        raw += self.config.piece_idf_offset
+        weights: npt.NDArray[np.float32] = (raw / max(float(raw.sum()), 1e-9)).astype(np.float32)
+        return weights
+
+    def _count_pieces(self, split: PieceSplitter) -> tuple[dict[int, float], float]:
+        """idf = log((n + 1) / (df + 1)) of word pieces (by vocabulary id) over the title and first
+        ``PIECE_WORDS`` words of up to ``PIECE_SAMPLE`` evenly spaced articles, and the idf of a
+        piece none of them holds."""
+        n = len(self.articles)
+        picked = sorted({int(p) for p in np.linspace(0, n - 1, min(n, PIECE_SAMPLE))}) if n else []
+        texts = [
+            " ".join([self.articles[p].title, *self.articles[p].body.split()[:PIECE_WORDS]]) for p in picked
+        ]
+        if not texts:
+            return {}, 0.0
+        every = np.concatenate([np.unique(ids) for ids in split(texts)])
+        ids, df = np.unique(every, return_counts=True)
+        size = len(texts)
+        idf = np.log((size + 1) / (df + 1.0))
+        return dict(zip(ids.tolist(), idf.tolist(), strict=True)), float(np.log(size + 1))
+
+    def _piece_splitter(self) -> PieceSplitter | None:
+        encoder = self.encoder
+        if hasattr(encoder, "piece_splitter"):  # a CachingEncoder: its inner encoder's, if any
+            found: PieceSplitter | None = encoder.piece_splitter
+            return found
+        return getattr(encoder, "piece_ids", None)
 
     def _token_encoder(self) -> Callable[[list[str]], list[Vectors]] | None:
         encoder = self.encoder

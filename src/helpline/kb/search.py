@@ -60,6 +60,14 @@ class CachingEncoder:
         found: Callable[[list[str]], list[Vectors]] | None = getattr(self.inner, "encode_tokens", None)
         return found
 
+    @property
+    def piece_splitter(self) -> Callable[[list[str]], list[npt.NDArray[np.int64]]] | None:
+        """The inner encoder's word-piece ids (the tokenizer only), to weight the token match."""
+        found: Callable[[list[str]], list[npt.NDArray[np.int64]]] | None = getattr(
+            self.inner, "piece_ids", None
+        )
+        return found
+
     def _fill(self, missing: list[bytes]) -> None:
         if missing and self.store is not None:
             self.store.load()  # segments other processes wrote since
