@@ -6,6 +6,7 @@ import csv
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -171,19 +172,41 @@ def test_training_can_lean_on_the_shipped_model(tmp_path: Path) -> None:
     ] * 4  # fmt: skip
     labels = (["positive"] * 3 + ["negative"] * 3 + ["neutral"] * 4 + ["positive", "negative"]) * 4
     model = SentimentModel().fit(texts, labels, prior=shipped)
-    assert model.prior_weight in SentimentModel.PRIOR_WEIGHTS
+    # The stacker reads this head's and the shipped model's log-probabilities (3 + 3 inputs).
+    assert model.prior is shipped
+    assert model.stacker is not None and model.stacker.weights.shape == (6, 3)
     path = tmp_path / "with_prior.npz"
     model.save(path)
     loaded = SentimentModel.load(path)
-    assert loaded.prior_weight == model.prior_weight
-    # The class offsets chosen by k-fold travel with the model, so its decisions do too.
-    assert loaded.offsets.tolist() == model.offsets.tolist()
-    assert all(v in SentimentModel.CLASS_OFFSETS for v in model.offsets.tolist())
+    # The stacker learnt by k-fold travels with the model, so its decisions do too.
+    assert loaded.prior is not None and loaded.stacker is not None
+    assert loaded.stacker.weights.tolist() == model.stacker.weights.tolist()
     message = "ok I guess, it arrived late"
     assert SentimentAnalyzer(loaded).analyze(message).probabilities == pytest.approx(
         SentimentAnalyzer(model).analyze(message).probabilities, abs=1e-3
     )
     assert SentimentAnalyzer(model).analyze("awful, it is broken again").label == "negative"
+    alone = SentimentModel().fit(texts, labels)
+    assert alone.prior is None and alone.stacker is not None and alone.stacker.weights.shape == (3, 3)
     plain = SentimentModel().fit(texts, labels, calibrate=False)
-    assert plain.prior_weight == 0.0
+    assert plain.prior is None and plain.stacker is None
     assert not plain.offsets.any()
+
+
+def test_models_saved_with_a_prior_weight_and_offsets_still_load(tmp_path: Path) -> None:
+    shipped = default_sentiment_model()
+    assert shipped is not None
+    texts = ["thanks, great help", "awful, still broken", "the parcel ships on Monday"] * 4
+    labels = ["positive", "negative", "neutral"] * 4
+    old = SentimentModel().fit(texts, labels, calibrate=False)
+    # What fit() chose before the stacker: a weight for the shipped model and class offsets.
+    old.prior, old.prior_weight = shipped, 1.5
+    old.offsets = np.array([1.0, 0.0, 0.25], dtype=np.float32)
+    path = tmp_path / "old.npz"
+    old.save(path)
+    loaded = SentimentModel.load(path)
+    assert loaded.stacker is None and loaded.prior is not None and loaded.prior_weight == 1.5
+    assert loaded.offsets.tolist() == [1.0, 0.0, 0.25]
+    assert SentimentAnalyzer(loaded).analyze("slow reply").probabilities == pytest.approx(
+        SentimentAnalyzer(old).analyze("slow reply").probabilities, abs=1e-3
+    )

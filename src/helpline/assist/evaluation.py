@@ -238,11 +238,10 @@ def evaluate_sentiment(
         )
         model: SentimentModel | None = trained
         result["model"] = "MiniLM embeddings + lexicon features, logistic regression trained on --train" + (
-            ", fused with the shipped model" if trained.prior_weight else ""
+            ", stacked with the shipped model" if trained.prior is not None else ""
         )
-        result["prior_weight"] = trained.prior_weight
-        offsets = zip(LABELS, trained.offsets.tolist(), strict=True)
-        result["class_offsets"] = {label: round(value, 2) for label, value in offsets}
+        if trained.stacker is not None:  # rows: inputs (own, then shipped log-probabilities)
+            result["stacker_weights"] = [[round(float(v), 2) for v in row] for row in trained.stacker.weights]
         result["train_examples"] = len(train_texts)
     else:
         model = default_sentiment_model(encoder)

@@ -6,7 +6,8 @@ Two layers:
   ("not good"), intensifiers ("really bad"), contrast ("nice, but it crashes": the clause after *but*
   counts more), exclamation marks, ALL-CAPS words and emoticons. Instant, explainable, no model.
 * :class:`SentimentModel` — multinomial logistic regression over MiniLM sentence embeddings plus the
-  lexicon features, trained on labelled texts (a workspace's own rated tickets or ``--train`` CSV).
+  lexicon features, trained on labelled texts (a workspace's own rated tickets or ``--train`` CSV);
+  a stacked logistic regression, learnt out of fold, combines it with the shipped GoEmotions model.
 
 :class:`SentimentAnalyzer` combines them: with a trained model it uses the model's probabilities; without
 one it uses the lexicon alone. Emotions (anger, frustration, confusion, anxiety, gratitude, urgency)
@@ -15,7 +16,6 @@ are always rule-based, see :func:`detect_emotions`.
 
 from __future__ import annotations
 
-import itertools
 import math
 import re
 from collections.abc import Callable, Sequence
@@ -217,12 +217,11 @@ def lexicon_features(texts: Sequence[str]) -> FloatArray:
 
 
 class SentimentModel:
-    """Logistic regression over [standardised MiniLM embedding, lexicon features]."""
+    """Logistic regression over [standardised MiniLM embedding, lexicon features], its log-probabilities
+    combined with the shipped model's by a small stacked logistic regression learnt out of fold."""
 
-    PRIOR_WEIGHTS = (0.0, 0.5, 1.0, 1.5, 2.0)
-    # Candidate shifts of the negative and positive log-probabilities against neutral.
-    CLASS_OFFSETS = tuple(float(v) for v in np.arange(-1.0, 1.01, 0.25))
     FOLDS = 4
+    STACK_L2 = 1e-3
 
     def __init__(
         self, encoder: TextEncoder | None = None, l2: float = 1e-2, lexicon_weight: float = 3.0
@@ -230,13 +229,16 @@ class SentimentModel:
         self._encoder = encoder
         self.l2 = l2
         self.lexicon_weight = lexicon_weight
-        # Weight of the shipped model's log-probabilities added to this model's (0: not used). Chosen
-        # by k-fold on the training data when ``fit(..., prior=...)`` is given the shipped model.
-        self.prior_weight = 0.0
+        # The shipped model, when ``fit(..., prior=...)`` was given it (enough data to calibrate).
         self.prior: SentimentModel | None = None
-        # Added to the (fused) log-probabilities of negative, neutral, positive. Chosen by k-fold on
-        # the training data so that macro recall is best: labelled sets differ in how often each
-        # sentiment occurs and in where they draw the line to neutral.
+        # Maps [this model's log-probabilities, the prior's] (3 or 6 numbers) to the final logits.
+        # Learnt by k-fold on the training data, so it sees how this head and the prior err on texts
+        # they were not trained on: how much to trust each, per class, and where this data set draws
+        # the line to neutral. None: this head's probabilities as they are.
+        self.stacker: LinearSoftmax | None = None
+        # Models saved before the stacker (2026-11-28) fused by a weight and per-class offsets instead;
+        # they still load and predict that way.
+        self.prior_weight = 0.0
         self.offsets = np.zeros(len(LABELS), dtype=np.float32)
         self.mean = np.zeros(0, dtype=np.float32)
         self.scale = np.ones(0, dtype=np.float32)
@@ -263,60 +265,46 @@ class SentimentModel:
         prior: SentimentModel | None = None,
         calibrate: bool = True,
     ) -> SentimentModel:
-        """Train on labelled texts. By k-fold over these texts, also learn per-class offsets that
-        make macro recall best and, with ``prior`` (usually :func:`default_sentiment_model`), how
-        much of the prior's opinion to add. ``calibrate=False`` skips that (offsets stay zero)."""
+        """Train on labelled texts. By k-fold over these texts, also learn the stacker that combines
+        this head with ``prior`` (usually :func:`default_sentiment_model`) so that macro recall is
+        best. ``calibrate=False`` skips that (the head alone, balanced classes)."""
         unknown = sorted({label for label in labels if label not in LABELS})
         if unknown:
             raise ValueError(f"sentiment labels must be negative, neutral or positive, not {unknown[:3]}")
         y = np.array([LABELS.index(label) for label in labels], dtype=np.int64)
         if embeddings is None:
             embeddings = self.encoder.encode(list(texts))
-        self.prior, self.prior_weight = None, 0.0
+        self.prior, self.stacker, self.prior_weight = None, None, 0.0
         self.offsets = np.zeros(len(LABELS), dtype=np.float32)
         if calibrate and len(texts) >= 10 * self.FOLDS:
-            self.prior_weight, self.offsets = self._calibrate(list(texts), embeddings, y, prior)
-            self.prior = prior if self.prior_weight > 0 else None
+            self.stacker = self._stack(list(texts), embeddings, y, prior)
+            self.prior = prior
         self._fit_head(texts, embeddings, y, on_epoch)
         return self
 
-    def _calibrate(
+    def _stack(
         self,
         texts: list[str],
         embeddings: FloatArray,
         y: npt.NDArray[np.int64],
         prior: SentimentModel | None,
-    ) -> tuple[float, FloatArray]:
-        """Prior weight and class offsets with the best out-of-fold macro recall (ties: smaller)."""
+    ) -> LinearSoftmax:
+        """Out-of-fold log-probabilities of the head (and the prior's), then a logistic regression
+        from them to the labels with balanced classes (macro recall is what triage needs)."""
         fold = np.random.default_rng(0).permutation(len(y)) % self.FOLDS
         own = np.zeros((len(y), len(LABELS)), dtype=np.float32)
         for k in range(self.FOLDS):
             train, held = np.flatnonzero(fold != k), np.flatnonzero(fold == k)
             part = SentimentModel(self._encoder, self.l2, self.lexicon_weight)
             part._fit_head([texts[i] for i in train], embeddings[train], y[train], None)
-            own[held] = np.log(part.predict_proba([texts[i] for i in held], embeddings[held]) + 1e-7)
-        theirs = (
-            np.zeros_like(own) if prior is None else np.log(prior.predict_proba(texts, embeddings) + 1e-7)
-        )
-        weights = (0.0,) if prior is None else self.PRIOR_WEIGHTS
-
-        def macro_recall(pred: npt.NDArray[np.int64]) -> float:
-            return float(np.mean([(pred[y == c] == c).mean() for c in range(len(LABELS)) if (y == c).any()]))
-
-        best: tuple[tuple[float, float, float], float, FloatArray] | None = None
-        for weight in weights:
-            fused = own + weight * theirs
-            for neg, pos in itertools.product(self.CLASS_OFFSETS, self.CLASS_OFFSETS):
-                offsets = np.array([neg, 0.0, pos], dtype=np.float32)
-                key = (
-                    round(macro_recall((fused + offsets).argmax(axis=1)), 6),
-                    -abs(neg) - abs(pos),
-                    -weight,
-                )
-                if best is None or key > best[0]:
-                    best = (key, weight, offsets)
-        assert best is not None
-        return best[1], best[2]
+            own[held] = part.predict_proba([texts[i] for i in held], embeddings[held])
+        inputs = [np.log(own + 1e-7)]
+        if prior is not None:
+            inputs.append(np.log(prior.predict_proba(texts, embeddings) + 1e-7))
+        return train_softmax(
+            np.hstack(inputs).astype(np.float32), y, len(LABELS), l2=self.STACK_L2, epochs=60, lr=0.01,
+            batch_size=64, sample_weight=_balanced(y),
+        )  # fmt: skip
 
     def _fit_head(
         self,
@@ -332,11 +320,9 @@ class SentimentModel:
         self.scale[-n_lex:] = 1.0  # lexicon features keep their own scale
         self.mean[-n_lex:] = 0.0
         # Balanced classes: macro recall is what matters for triage.
-        counts = np.bincount(y, minlength=len(LABELS)).astype(np.float32)
-        weight = (len(y) / (len(LABELS) * np.maximum(counts, 1)))[y].astype(np.float32)
         self.model = train_softmax(
             (x - self.mean) / self.scale, y, len(LABELS), l2=self.l2, epochs=40, lr=0.003,
-            batch_size=128, sample_weight=weight, on_epoch=on_epoch,
+            batch_size=128, sample_weight=_balanced(y), on_epoch=on_epoch,
         )  # fmt: skip
 
     def predict_proba(self, texts: Sequence[str], embeddings: FloatArray | None = None) -> FloatArray:
@@ -346,6 +332,13 @@ class SentimentModel:
             embeddings = self.encoder.encode(list(texts))
         x = self._features(texts, embeddings)
         logits = self.model.logits(((x - self.mean) / self.scale).astype(np.float32))
+        if self.stacker is not None:
+            inputs = [np.log(softmax(logits) + 1e-7)]
+            if self.stacker.weights.shape[0] > len(LABELS):
+                if self.prior is None:
+                    raise RuntimeError("this sentiment model needs the shipped model, which is missing")
+                inputs.append(np.log(self.prior.predict_proba(texts, embeddings) + 1e-7))
+            return softmax(self.stacker.logits(np.hstack(inputs).astype(np.float32)))
         if (self.prior is None or self.prior_weight <= 0) and not self.offsets.any():
             return softmax(logits)
         fused = np.log(softmax(logits) + 1e-7) + self.offsets
@@ -356,17 +349,19 @@ class SentimentModel:
     def save(self, path: Path | str) -> None:
         if self.model is None:
             raise RuntimeError("the sentiment model is not trained")
+        arrays: dict[str, npt.NDArray[np.generic]] = {
+            "format": np.array([FORMAT_VERSION]),
+            "mean": self.mean,
+            "scale": self.scale,
+            "weights": self.model.weights,
+            "bias": self.model.bias,
+            "config": np.array([self.l2, self.lexicon_weight, self.prior_weight]),
+            "offsets": self.offsets,
+        }
+        if self.stacker is not None:
+            arrays.update(stack_weights=self.stacker.weights, stack_bias=self.stacker.bias)
         with open(path, "wb") as handle:
-            np.savez_compressed(
-                handle,
-                format=np.array([FORMAT_VERSION]),
-                mean=self.mean,
-                scale=self.scale,
-                weights=self.model.weights,
-                bias=self.model.bias,
-                config=np.array([self.l2, self.lexicon_weight, self.prior_weight]),
-                offsets=self.offsets,
-            )
+            np.savez_compressed(handle, allow_pickle=False, **arrays)
 
     @classmethod
     def load(cls, path: Path | str, encoder: TextEncoder | None = None) -> SentimentModel:
@@ -376,9 +371,16 @@ class SentimentModel:
             config = [float(v) for v in data["config"]]
             model = cls(encoder, l2=config[0], lexicon_weight=config[1])
             model.prior_weight = config[2] if len(config) > 2 else 0.0
-            if model.prior_weight > 0:  # the prior is the shipped model, loaded with it
+            if "stack_weights" in data.files:
+                model.stacker = LinearSoftmax(
+                    data["stack_weights"].astype(np.float32), data["stack_bias"].astype(np.float32)
+                )
+            stacked_prior = model.stacker is not None and model.stacker.weights.shape[0] > len(LABELS)
+            if model.prior_weight > 0 or stacked_prior:  # the prior is the shipped model, loaded with it
                 model.prior = default_sentiment_model(encoder)
                 if model.prior is None:
+                    if stacked_prior:
+                        raise ValueError(f"{path}: needs the shipped sentiment model, which is missing")
                     model.prior_weight = 0.0
             if "offsets" in data.files:
                 model.offsets = data["offsets"].astype(np.float32)
@@ -386,6 +388,12 @@ class SentimentModel:
             model.scale = data["scale"].astype(np.float32)
             model.model = LinearSoftmax(data["weights"].astype(np.float32), data["bias"].astype(np.float32))
         return model
+
+
+def _balanced(y: npt.NDArray[np.int64]) -> FloatArray:
+    """Per-example weights that give each class the same total weight."""
+    counts = np.bincount(y, minlength=len(LABELS)).astype(np.float32)
+    return (len(y) / (len(LABELS) * np.maximum(counts, 1)))[y].astype(np.float32)
 
 
 class SentimentAnalyzer:
