@@ -46,7 +46,8 @@ class NeighbourVote:
         out = np.empty((x.shape[0], self.n_classes), dtype=np.float32)
         k = min(self.k, self.vectors.shape[0])
         for start in range(0, x.shape[0], chunk):
-            sims = unit_rows(x[start : start + chunk]) @ self.vectors.T
+            # (texts, dim) @ (dim, rows): for one message a matrix-vector product, the fast case.
+            sims = (self.vectors @ unit_rows(x[start : start + chunk]).T).T
             rows = np.arange(sims.shape[0])
             if k < sims.shape[1]:
                 top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
