@@ -21,6 +21,7 @@ import numpy.typing as npt
 FloatArray = npt.NDArray[np.float32]
 IntArray = npt.NDArray[np.int64]
 FLOOR = 1e-4
+BLOCK = 1024  # training texts per matrix-vector product
 
 
 def unit_rows(x: FloatArray) -> FloatArray:
@@ -46,8 +47,7 @@ class NeighbourVote:
         out = np.empty((x.shape[0], self.n_classes), dtype=np.float32)
         k = min(self.k, self.vectors.shape[0])
         for start in range(0, x.shape[0], chunk):
-            # (texts, dim) @ (dim, rows): for one message a matrix-vector product, the fast case.
-            sims = (self.vectors @ unit_rows(x[start : start + chunk]).T).T
+            sims = self._similarities(unit_rows(x[start : start + chunk]))
             rows = np.arange(sims.shape[0])
             if k < sims.shape[1]:
                 top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
@@ -59,3 +59,11 @@ class NeighbourVote:
             np.add.at(scores, (np.repeat(rows, top.shape[1]), self.labels[top].ravel()), weight.ravel())
             out[start : start + chunk] = np.log(scores / scores.sum(axis=1, keepdims=True))
         return out
+
+    def _similarities(self, u: FloatArray) -> FloatArray:
+        """Cosines (rows of ``u``, training texts), as matrix-vector products over blocks of training
+        texts. One product over all of them is large enough for OpenBLAS to wake its threads, which
+        then compete with the encoder's threads on the next message: measured on 2 cores with 8,078
+        training texts, encode + classify went from 2.4 to 8.0 ms per message; in blocks, 3.0 ms."""
+        parts = [self.vectors[i : i + BLOCK] @ u.T for i in range(0, self.vectors.shape[0], BLOCK)]
+        return np.asarray(np.concatenate(parts).T, dtype=np.float32)
