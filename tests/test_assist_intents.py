@@ -6,10 +6,12 @@ import csv
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
 from helpline.assist.intents import IntentClassifier, IntentConfig
+from helpline.assist.neighbours import NeighbourVote
 from helpline.cli import app as cli
 
 TRAIN: dict[str, list[str]] = {
@@ -118,6 +120,43 @@ def test_averaged_networks_save_and_load(tmp_path: Path) -> None:
     probes = ["my card never came", "please give me a refund", "who wrote hamlet"]
     assert [p.label for p in loaded.predict(probes)] == [p.label for p in averaged.predict(probes)]
     assert loaded.predict_proba(probes) == pytest.approx(averaged.predict_proba(probes), abs=1e-2)
+    assert loaded.classify("I forgot my password").label == "password_reset"
+
+
+def test_neighbour_vote_follows_the_closest_training_texts() -> None:
+    x = np.array([[1, 0], [0.9, 0.1], [0, 1], [0.1, 0.9], [0.2, 1.0]], dtype=np.float32)
+    vote = NeighbourVote.fit(x, np.array([0, 0, 1, 1, 1]), 3, k=2, temperature=0.05)
+    logp = vote.log_probs(np.array([[1.0, 0.05], [0.05, 1.0]], dtype=np.float32))
+    assert logp.argmax(axis=1).tolist() == [0, 1]
+    assert np.exp(logp).sum(axis=1) == pytest.approx([1.0, 1.0], abs=1e-5)
+    assert np.isfinite(logp[:, 2]).all()  # an intent without neighbours is unlikely, not impossible
+
+
+def test_neighbour_vote_saves_and_loads(tmp_path: Path) -> None:
+    texts, labels = _data()
+    voting = IntentClassifier(config=IntentConfig(neighbour_weights=(1.0,))).fit(texts, labels)
+    assert voting.neighbours is not None and voting.neighbour_weight == 1.0
+    path = tmp_path / "voting.npz"
+    voting.save(path)
+    loaded = IntentClassifier.load(path)
+    assert loaded.neighbours is not None and loaded.neighbour_weight == 1.0
+    probes = ["my card never came", "please give me a refund", "who wrote hamlet"]
+    assert [p.label for p in loaded.predict(probes)] == [p.label for p in voting.predict(probes)]
+    assert loaded.predict_proba(probes) == pytest.approx(voting.predict_proba(probes), abs=1e-2)
+
+
+def test_version_1_models_still_load(model: IntentClassifier, tmp_path: Path) -> None:
+    path = tmp_path / "v2.npz"
+    model.save(path)
+    with np.load(path, allow_pickle=False) as data:
+        state = {key: data[key] for key in data.files if not key.startswith("neighbour_")}
+    state["format"] = np.array([1], dtype=np.int64)
+    state["calibration"] = state["calibration"][:3]  # version 1 had no neighbour weight
+    old = tmp_path / "v1.npz"
+    with open(old, "wb") as handle:
+        np.savez_compressed(handle, **state)
+    loaded = IntentClassifier.load(old)
+    assert loaded.neighbours is None and loaded.neighbour_weight == 0.0
     assert loaded.classify("I forgot my password").label == "password_reset"
 
 

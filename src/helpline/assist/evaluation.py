@@ -173,6 +173,8 @@ def evaluate_intents(
         "in_scope_accuracy_no_decline": round(forced, 4),
         "threshold": round(model.threshold, 4),
         "fusion_weight": model.fusion_weight,
+        "neighbour_weight": model.neighbour_weight,
+        "oof_accuracy": _rounded({"x": model.report.get("oof_accuracy")})["x"],
         "train_seconds": round(train_seconds, 1),
         "latency_ms_p50": p50,
         "latency_ms_p95": p95,

@@ -1,15 +1,18 @@
 """Intent classifier that a workspace trains from its own labelled texts.
 
-Two classifiers are trained on the same labels and their log-probabilities summed (late fusion):
+Two classifiers are trained on the same labels and their log-probabilities summed (late fusion),
+with a nearest-neighbour vote over the training embeddings as an optional third opinion:
 
 * a *semantic* one over MiniLM sentence embeddings (standardised): a softmax network with one hidden
   layer (``IntentConfig.semantic_hidden``; 0 gives plain logistic regression), which understands
   paraphrases;
 * a *lexical* one, multinomial logistic regression over TF-IDF word 1-2-grams and character
   2-5-grams, which catches the exact words that separate neighbouring intents ("top up" vs
-  "transfer") and explains decisions word by word. Alone, it is the baseline ``helpline eval`` reports.
+  "transfer") and explains decisions word by word. Alone, it is the baseline ``helpline eval`` reports;
+* a *neighbour vote* (:mod:`helpline.assist.neighbours`) over the same standardised embeddings, which
+  remembers the training phrasings themselves.
 
-The fusion weight and the out-of-scope threshold are chosen on out-of-fold predictions over the
+The fusion weights and the out-of-scope threshold are chosen on out-of-fold predictions over the
 training data (k-fold), never on the data being evaluated. A training label that is empty or ``None``
 marks an out-of-scope example: those are learned as one extra class. A message is declined (label
 ``None``, "not something I know") when the fused probability of the best intent is below the
@@ -29,6 +32,7 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
+from helpline.assist.neighbours import NeighbourVote
 from helpline.assist.softmax import (
     AveragedHeads,
     LinearSoftmax,
@@ -45,7 +49,7 @@ IntArray = npt.NDArray[np.int64]
 Progress = Callable[[int, int], None]
 
 OUT_OF_SCOPE = ""  # internal class name of the out-of-scope class
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: neighbour vote; version 1 files still load
 
 
 class TextEncoder(Protocol):
@@ -76,6 +80,11 @@ class IntentConfig:
     lexical_features: int = 10_000
     char_weight: float = 0.6
     fusion_weights: tuple[float, ...] = (0.0, 0.5, 0.75, 1.0, 1.5, 2.0)
+    # Nearest-neighbour vote: how many neighbours, how sharply closer ones count, and the weights tried
+    # for it in the fusion (chosen out-of-fold together with ``fusion_weights``). 0 neighbours: off.
+    neighbours: int = 10
+    neighbour_temperature: float = 0.02
+    neighbour_weights: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0)
     # With no out-of-scope examples to learn from, decline only where out-of-fold predictions at that
     # confidence were right at most this often.
     max_declined_precision: float = 0.3
@@ -103,6 +112,7 @@ class _Calibration:
     threshold: float
     oof_accuracy: float
     oof_oos_recall: float | None
+    neighbour_weight: float = 0.0
 
 
 def _normalise_label(label: str | None) -> str:
@@ -117,9 +127,11 @@ class IntentClassifier:
         self.vectorizer = TfidfVectorizer()
         self.semantic: LinearSoftmax | MlpSoftmax | AveragedHeads | None = None
         self.lexical: LinearSoftmax | None = None
+        self.neighbours: NeighbourVote | None = None
         self.mean = np.zeros(0, dtype=np.float32)
         self.scale = np.ones(0, dtype=np.float32)
         self.fusion_weight = 1.0
+        self.neighbour_weight = 0.0
         self.threshold = 0.0
         self.baseline_threshold = 0.0
         self.report: dict[str, float | None] = {}
@@ -173,18 +185,22 @@ class IntentClassifier:
         else:
             calibration = _Calibration(1.0, 0.0, float("nan"), None)
         self.fusion_weight = calibration.fusion_weight
+        self.neighbour_weight = calibration.neighbour_weight
         self.threshold = calibration.threshold
         self.report = {
             "fusion_weight": calibration.fusion_weight,
+            "neighbour_weight": calibration.neighbour_weight,
             "threshold": calibration.threshold,
             "oof_accuracy": calibration.oof_accuracy,
             "oof_oos_recall": calibration.oof_oos_recall,
         }
-        self._fit_models(list(texts), embeddings, y)
+        self._fit_models(list(texts), embeddings, y, neighbours=self.neighbour_weight > 0)
         tick()
         return self
 
-    def _fit_models(self, texts: list[str], embeddings: FloatArray, y: IntArray) -> None:
+    def _fit_models(
+        self, texts: list[str], embeddings: FloatArray, y: IntArray, *, neighbours: bool = True
+    ) -> None:
         cfg = self.config
         self.mean = embeddings.mean(axis=0).astype(np.float32)
         self.scale = (embeddings.std(axis=0) + 1e-6).astype(np.float32)
@@ -207,6 +223,11 @@ class IntentClassifier:
                 z, y, len(self.classes), l2=cfg.semantic_l2, epochs=cfg.semantic_epochs,
                 lr=cfg.semantic_lr, seed=cfg.seed,
             )  # fmt: skip
+        self.neighbours = None
+        if neighbours and cfg.neighbours > 0:
+            self.neighbours = NeighbourVote.fit(
+                z, y, len(self.classes), k=cfg.neighbours, temperature=cfg.neighbour_temperature
+            )
         self.vectorizer = TfidfVectorizer(max_features=cfg.lexical_features, char_weight=cfg.char_weight).fit(
             texts
         )
@@ -227,25 +248,26 @@ class IntentClassifier:
             fold[idx] = np.arange(len(idx)) % cfg.folds
         sem = np.zeros((len(y), len(self.classes)), dtype=np.float32)
         lex = np.zeros_like(sem)
+        near = np.zeros_like(sem)
         for k in range(cfg.folds):
             train, held = np.flatnonzero(fold != k), np.flatnonzero(fold == k)
             part = IntentClassifier(self._encoder, cfg)
             part.classes = self.classes
             part._fit_models([texts[i] for i in train], embeddings[train], y[train])
-            s, lx = part._log_probs([texts[i] for i in held], embeddings[held])
-            sem[held], lex[held] = s, lx
+            sem[held], lex[held], near[held] = part._log_probs([texts[i] for i in held], embeddings[held])
             tick()
         oos = self.classes.index(OUT_OF_SCOPE) if self.has_oos_class else -1
         is_oos = y == oos
         best: tuple[float, float, float] | None = None
-        for weight in cfg.fusion_weights:
-            pred = (sem + weight * lex).argmax(axis=1)
+        neighbour_weights = cfg.neighbour_weights if cfg.neighbours > 0 else (0.0,)
+        for weight, vote in itertools.product(cfg.fusion_weights, neighbour_weights):
+            pred = (sem + weight * lex + vote * near).argmax(axis=1)
             acc = float((pred[~is_oos] == y[~is_oos]).mean())
             if best is None or acc > best[0] + 1e-9:
-                best = (acc, weight, 0.0)
+                best = (acc, weight, vote)
         assert best is not None
-        weight = best[1]
-        probs = softmax(sem + weight * lex)
+        _, weight, vote = best
+        probs = softmax(sem + weight * lex + vote * near)
         conf, choice = _in_scope_choice(probs, oos)
         correct = (choice == y) & ~is_oos
         threshold, oos_recall = _choose_threshold(conf, choice, correct, is_oos, oos, cfg)
@@ -255,27 +277,32 @@ class IntentClassifier:
         lex_conf, lex_choice = _in_scope_choice(softmax(lex.copy()), oos)
         lex_correct = (lex_choice == y) & ~is_oos
         self.baseline_threshold, _ = _choose_threshold(lex_conf, lex_choice, lex_correct, is_oos, oos, cfg)
-        return _Calibration(weight, threshold, in_acc, oos_recall)
+        return _Calibration(weight, threshold, in_acc, oos_recall, vote)
 
     # -- inference --------------------------------------------------------------------------------
 
     def _standardise(self, embeddings: FloatArray) -> FloatArray:
         return ((embeddings - self.mean) / self.scale).astype(np.float32)
 
-    def _log_probs(self, texts: list[str], embeddings: FloatArray) -> tuple[FloatArray, FloatArray]:
+    def _log_probs(
+        self, texts: list[str], embeddings: FloatArray
+    ) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """Log-probabilities of the network, the TF-IDF model and the neighbour vote (zeros without)."""
         if self.semantic is None or self.lexical is None:
             raise RuntimeError("the intent classifier is not trained")
-        sem = log_softmax(self.semantic.logits(self._standardise(embeddings)))
+        z = self._standardise(embeddings)
+        sem = log_softmax(self.semantic.logits(z))
         lex = log_softmax(self.lexical.logits(self.vectorizer.transform(texts)))
-        return sem, lex
+        near = self.neighbours.log_probs(z) if self.neighbours is not None else np.zeros_like(sem)
+        return sem, lex, near
 
     def predict_proba(self, texts: Sequence[str], embeddings: FloatArray | None = None) -> FloatArray:
         """Fused probabilities over :attr:`classes` (the out-of-scope class included when trained)."""
         texts = list(texts)
         if embeddings is None:
             embeddings = self.encoder.encode(texts)
-        sem, lex = self._log_probs(texts, embeddings)
-        return softmax(sem + self.fusion_weight * lex)
+        sem, lex, near = self._log_probs(texts, embeddings)
+        return softmax(sem + self.fusion_weight * lex + self.neighbour_weight * near)
 
     def predict(
         self, texts: Sequence[str], embeddings: FloatArray | None = None, top: int = 3
@@ -363,9 +390,15 @@ class IntentClassifier:
             **_semantic_state(self.semantic),
             "lexical_w": self.lexical.weights.astype(np.float16),
             "lexical_b": self.lexical.bias,
-            "calibration": np.array([self.fusion_weight, self.threshold, self.baseline_threshold]),
+            "calibration": np.array(
+                [self.fusion_weight, self.threshold, self.baseline_threshold, self.neighbour_weight]
+            ),
             **self.vectorizer.state("tfidf_"),
         }
+        if self.neighbours is not None:
+            state["neighbour_vectors"] = self.neighbours.vectors.astype(np.float16)
+            state["neighbour_labels"] = self.neighbours.labels.astype(np.int32)
+            state["neighbour_params"] = np.array([self.neighbours.k, self.neighbours.temperature])
         with open(path, "wb") as handle:
             np.savez_compressed(handle, **state)  # type: ignore[arg-type]
 
@@ -373,7 +406,7 @@ class IntentClassifier:
     def load(cls, path: Path | str, encoder: TextEncoder | None = None) -> IntentClassifier:
         with np.load(path, allow_pickle=False) as data:
             state = {key: data[key] for key in data.files}
-        if int(state["format"][0]) != FORMAT_VERSION:
+        if int(state["format"][0]) not in (1, FORMAT_VERSION):
             raise ValueError(f"{path}: unsupported intent model format {int(state['format'][0])}")
         model = cls(encoder)
         model.classes = [str(c) for c in state["classes"]]
@@ -395,9 +428,18 @@ class IntentClassifier:
         else:
             model.semantic = LinearSoftmax(state["semantic_w"].astype(np.float32), state["semantic_b"])
         model.lexical = LinearSoftmax(state["lexical_w"].astype(np.float32), state["lexical_b"])
-        model.fusion_weight, model.threshold, model.baseline_threshold = (
-            float(x) for x in state["calibration"]
-        )
+        calibration = [float(x) for x in state["calibration"]]
+        model.fusion_weight, model.threshold, model.baseline_threshold = calibration[:3]
+        model.neighbour_weight = calibration[3] if len(calibration) > 3 else 0.0
+        if "neighbour_vectors" in state:
+            k, temperature = (float(x) for x in state["neighbour_params"])
+            model.neighbours = NeighbourVote(
+                state["neighbour_vectors"].astype(np.float32),
+                state["neighbour_labels"].astype(np.int64),
+                len(model.classes),
+                int(k),
+                temperature,
+            )
         model.vectorizer = TfidfVectorizer.from_state(state, "tfidf_")
         return model
 
