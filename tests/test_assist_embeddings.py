@@ -4,12 +4,13 @@ exact one; a wrong setting is a clear error; each variant keeps its own stored K
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from helpline.assist.embeddings import EmbeddingUnavailable, Encoder, model_tag
+from helpline.assist.embeddings import EmbeddingUnavailable, Encoder, cache_dir, configured_variant, model_tag
 from helpline.kb.vectors import VectorStore
 
 QUESTIONS = [
@@ -60,3 +61,33 @@ def test_each_variant_keeps_its_own_stored_vectors(tmp_path: Path, monkeypatch: 
     assert model_tag() != exact_tag
     assert VectorStore(tmp_path).directory != exact_dir
     assert VectorStore(tmp_path).directory.name == f"kb-vectors-{model_tag()}"
+
+
+def test_a_damaged_cached_model_is_made_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HELPLINE_MODEL_CACHE", str(tmp_path))
+    expected = Encoder(variant="fast").encode(QUESTIONS)
+    (made,) = tmp_path.glob("minilm-*.onnx")
+    made.write_bytes(made.read_bytes()[:1000])  # cut short, as by a crash before it reached the disk
+    again = Encoder(variant="fast")
+    assert made.stat().st_size > 10_000_000
+    np.testing.assert_allclose(again.encode(QUESTIONS), expected, atol=1e-5)
+
+
+def test_an_unwritable_cache_falls_back_to_a_private_temporary_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tempfile
+
+    monkeypatch.setenv("HELPLINE_MODEL_CACHE", "/proc/helpline-cannot-be-made-here")
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    assert cache_dir() == tmp_path / f"helpline-models-{os.getuid()}"
+    assert cache_dir().stat().st_mode & 0o777 == 0o700
+    Encoder(variant="fast")
+    assert list(cache_dir().glob("minilm-*.onnx"))
+
+
+def test_an_empty_setting_means_the_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HELPLINE_ENCODER", "")
+    assert configured_variant() == "fast"
+    monkeypatch.setenv("HELPLINE_ENCODER", "exact")
+    assert configured_variant() == "exact" and model_tag() == "minilm-l6-v2-int8"

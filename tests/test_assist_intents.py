@@ -207,3 +207,14 @@ def test_cli_eval_intents_rejects_a_bad_csv(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["eval", "intents", "--train", str(bad), "--test", str(bad)])
     assert result.exit_code == 2
     assert "text,label" in result.output
+
+
+def test_the_neighbour_vote_keeps_at_most_its_cap_per_intent() -> None:
+    from helpline.assist.neighbours import MAX_PER_CLASS, NeighbourVote
+
+    rng = np.random.default_rng(0)
+    y = np.array([0] * (MAX_PER_CLASS * 3) + [1] * 5, dtype=np.int64)
+    x = rng.normal(size=(len(y), 8)).astype(np.float32)
+    vote = NeighbourVote.fit(x, y, 2)
+    assert np.bincount(vote.labels).tolist() == [MAX_PER_CLASS, 5]
+    assert vote.log_probs(x[-5:]).argmax(axis=1).tolist() == [1] * 5  # a text is its own nearest

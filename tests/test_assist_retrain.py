@@ -219,6 +219,9 @@ def test_kb_changes_to_intent_examples_count_towards_retraining(
         update_article(s, SYSTEM, billing.id, category="payments")  # re-filed under another intent
     assert queued() == 3
     with db.transaction() as s:
+        update_article(s, SYSTEM, billing.id, category="Payments")  # the same tag: no change
+    assert queued() == 3
+    with db.transaction() as s:
         unpublish_article(s, SYSTEM, billing.id)
     assert queued() == 4
     app.state.outbox.drain()

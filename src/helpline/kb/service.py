@@ -146,7 +146,11 @@ def intent_example(article: KbArticle) -> tuple[str, str] | None:
     article's title is an example of its category's intent (``assist.enrich.training_examples``)."""
     if article.status != "published" or not article.category or not article.published_title:
         return None
-    return article.published_title, article.category
+    try:  # compared as the tag it would be ("Billing" is "billing")
+        (tag,) = normalize_tags([article.category])
+    except Invalid:  # a category that is no tag is no intent's example
+        return None
+    return article.published_title, tag
 
 
 def _count_label_change(session: Session, article: KbArticle, before: tuple[str, str] | None) -> None:
