@@ -22,12 +22,14 @@ QUESTIONS = [
 
 
 def test_fast_encoder_is_made_once_and_agrees_with_the_exact_one(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.setenv("HELPLINE_MODEL_CACHE", str(tmp_path))
+    caplog.set_level(logging.INFO)
     handlers = list(logging.getLogger().handlers)
     fast = Encoder(variant="fast")
     assert logging.getLogger().handlers == handlers  # the quantizer's advice installs no root handler
+    assert [r.name for r in caplog.records] == ["helpline.assist.embeddings"]  # one line, not hundreds
     made = list(tmp_path.glob("minilm-*-q8b*.onnx"))
     assert len(made) == 1 and not list(tmp_path.glob("tmp*"))
     stamp = made[0].stat().st_mtime_ns

@@ -252,14 +252,17 @@ def quantized_model_path(source: Path, digest: str, *, rebuild: bool = False) ->
 
 
 def _quiet_build(source: Path, target: Path) -> None:
-    # The quantizer configures and logs through the root logger, which would install a handler on it.
-    root = logging.getLogger()
-    quiet = logging.NullHandler()
+    # The quantizer configures and logs through the root logger, which would install a handler on
+    # it, and logs every node at INFO through its own, hundreds of lines in a server's log.
+    root, chatty = logging.getLogger(), logging.getLogger("onnxruntime.quantization")
+    quiet, level = logging.NullHandler(), chatty.level
     root.addHandler(quiet)
+    chatty.setLevel(logging.WARNING)
     try:
         _quantize(source, target)
     finally:
         root.removeHandler(quiet)
+        chatty.setLevel(level)
 
 
 def _quantize(source: Path, target: Path) -> None:
